@@ -1,0 +1,64 @@
+# The two commands: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup migrate translations demo lint format bench loadtest messages clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) translations
+
+translations: $(STAMP)
+	$(MANAGE) compiletranslations
+
+migrate: setup
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+# Serve the site and run a Celery worker (with beat) until Ctrl-C stops both.
+run: demo
+	@echo "Listening runs at http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A listening worker --beat --loglevel=info --concurrency=2 \
+		--schedule=var/celerybeat-schedule & \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the catalogues from the source (needs GNU gettext's xgettext).
+messages: $(STAMP)
+	$(MANAGE) makemessages --locale fr --locale es --no-obsolete --no-location \
+		--ignore ".venv/*" --ignore "var/*" --ignore "tests/*"
+	$(MANAGE) makemessages --domain djangojs --locale fr --locale es --no-obsolete --no-location \
+		--ignore ".venv/*" --ignore "var/*"
+	$(MANAGE) compiletranslations
+
+bench: setup
+	$(BIN)/python -m briefs.bench
+
+loadtest: setup
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"
+	$(BIN)/python tests/load/run_loadtest.py
+
+clean:
+	rm -rf var/broker var/private var/staticfiles

@@ -1,0 +1,30 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class InterventionKind(models.TextChoices):
+    CHALLENGE = "challenge", _("Challenge faced by migrants")
+    NEW_AVENUE = "new_avenue", _("New avenue for admission and stay, including regularization")
+    PROMISING_PRACTICE = "promising_practice", _("Promising practice")
+    COLLABORATION = "collaboration", _("Example of collaboration")
+    POLICY = "policy", _("Policy or operational challenge or opportunity")
+    RECOMMENDATION = "recommendation", _("Recommendation")
+
+
+class InterventionStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("intervention status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("intervention status", "Submitted")
+    CHANGES_REQUESTED = (
+        "changes_requested",
+        pgettext_lazy("intervention status", "Changes requested"),
+    )
+    APPROVED = "approved", pgettext_lazy("intervention status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("intervention status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("intervention status", "Withdrawn")
+
+
+class Credit(models.TextChoices):
+    NAMED = "named", _("By name and organization")
+    ORGANIZATION = "organization", _("By organization only")
+    ANONYMOUS = "anonymous", _("Anonymously")

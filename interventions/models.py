@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_countries.fields import CountryField
+
+from listening.enums import Language
+
+from .enums import Credit, InterventionKind, InterventionStatus
+
+
+class Region(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Intervention(models.Model):
+    session = models.ForeignKey(
+        "sessions_app.ListeningSession",
+        verbose_name=pgettext_lazy("listening session", "session"),
+        on_delete=models.PROTECT,
+        related_name="interventions",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interventions",
+    )
+    kind = models.CharField(_("type"), max_length=24, choices=InterventionKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.EN
+    )
+    english_title = models.CharField(_("English title"), max_length=200, blank=True)
+    english_text = models.TextField(_("English translation"), blank=True)
+    primary_theme = models.ForeignKey(
+        Theme,
+        verbose_name=_("primary theme"),
+        on_delete=models.PROTECT,
+        related_name="primary_interventions",
+    )
+    themes = models.ManyToManyField(
+        Theme, verbose_name=_("other themes"), blank=True, related_name="interventions"
+    )
+    regions = models.ManyToManyField(
+        Region, verbose_name=_("regions"), related_name="interventions"
+    )
+    countries = CountryField(_("countries"), multiple=True, blank=True)
+    credit = models.CharField(
+        _("credit"), max_length=16, choices=Credit.choices, default=Credit.NAMED
+    )
+    # Credit as it was when the author consented: kept so that deleting an account
+    # later can only make it more anonymous.
+    credit_name = models.CharField(_("credited name"), max_length=200, blank=True)
+    credit_organization = models.CharField(_("credited organization"), max_length=300, blank=True)
+    stakeholder_type = models.CharField(_("stakeholder type"), max_length=20, blank=True)
+    deliver_orally = models.BooleanField(_("wishes to deliver it orally"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=InterventionStatus.choices,
+        default=InterventionStatus.DRAFT,
+    )
+    feedback = models.TextField(_("feedback to the author"), blank=True)
+    internal_note = models.TextField(_("internal note (staff only)"), blank=True)
+    agenda_item = models.ForeignKey(
+        "sessions_app.AgendaItem",
+        verbose_name=_("open-floor segment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="speakers_list",
+    )
+    speaking_order = models.PositiveIntegerField(_("speaking order"), null=True, blank=True)
+    submission_token = models.UUIDField(_("submission token"), null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["session", "status"])]
+        permissions = [
+            ("moderate_intervention", _("Can moderate interventions")),
+            ("browse_approved_intervention", _("Can browse and export approved interventions")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InterventionStatusChange(models.Model):
+    """One row per status change of an intervention: who, when, from, to, and why."""
+
+    intervention = models.ForeignKey(
+        Intervention,
+        verbose_name=_("intervention"),
+        on_delete=models.CASCADE,
+        related_name="history",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=InterventionStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=InterventionStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,33 @@
+"""Readiness checks used by /healthz and the container health checks."""
+
+import logging
+
+from celery import current_app
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+def check_database(conn=None) -> str | None:
+    """Return None when the database answers, else a short reason."""
+    try:
+        with (conn or connection).cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        logger.warning("Database check failed: %s", exc)
+        return exc.__class__.__name__
+    return None
+
+
+def check_broker(*, timeout: float = 3.0) -> str | None:
+    """Return None when the Celery broker accepts a connection, else a short reason."""
+    try:
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+            if conn.transport.driver_type == "redis":
+                conn.default_channel.client.ping()
+    except Exception as exc:
+        logger.warning("Broker check failed: %s", exc)
+        return exc.__class__.__name__
+    return None

@@ -1,0 +1,195 @@
+"""Load the demo: the seed announcement's session with its agenda, one account per role and
+sample interventions in three languages. Running it twice changes nothing."""
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from interventions.enums import InterventionStatus as S
+from interventions.models import Intervention, Region, Theme
+from interventions.services import AUTHOR, MODERATOR, set_intervention_status
+from listening import demo_content as demo
+from sessions_app.enums import RegistrationStatus, SessionStatus
+from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
+
+DEMO_PASSWORD = "listening-demo"  # noqa: S105  # nosec B105: published demo credential
+
+ACCOUNTS = [
+    # (email, role label, staff, superuser, group)
+    ("secretariat@example.org", "Secretariat staff", True, False, "Secretariat"),
+    ("wg3@example.org", "Working Group 3 member", False, False, "Working Group 3"),
+    ("admin@example.org", "Superuser", True, True, None),
+]
+
+# The path each demo status takes through the transition table.
+PATHS = {
+    S.DRAFT: [],
+    S.SUBMITTED: [(S.SUBMITTED, AUTHOR)],
+    S.APPROVED: [(S.SUBMITTED, AUTHOR), (S.APPROVED, MODERATOR)],
+    S.CHANGES_REQUESTED: [(S.SUBMITTED, AUTHOR), (S.CHANGES_REQUESTED, MODERATOR)],
+    S.REJECTED: [(S.SUBMITTED, AUTHOR), (S.REJECTED, MODERATOR)],
+    S.WITHDRAWN: [(S.SUBMITTED, AUTHOR), (S.WITHDRAWN, AUTHOR)],
+}
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent): session, agenda, accounts, interventions."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            session = self.seed_session()
+            moderator = self.seed_staff_accounts()
+            authors = self.seed_stakeholders(session)
+            self.seed_interventions(session, authors, moderator)
+        self.stdout.write(self.style.SUCCESS(f"Demo session: {session.get_absolute_url()}"))
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write("  stakeholder@example.org   stakeholder (registered, confirmed)")
+        for email, label, *_ in ACCOUNTS:
+            self.stdout.write(f"  {email:<25} {label}")
+
+    def seed_session(self) -> ListeningSession:
+        existing = ListeningSession.objects.filter(slug=demo.SESSION_SLUG).first()
+        if existing:
+            return existing
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        starts_at = (now + timedelta(days=21)).replace(hour=13)
+        values = {}
+        for field, texts in demo.SESSION.items():
+            values[field] = texts["en"]
+            for lang, text in texts.items():
+                values[f"{field}_{lang}"] = text
+        session = ListeningSession.objects.create(
+            slug=demo.SESSION_SLUG,
+            starts_at=starts_at,
+            duration_minutes=120,
+            capacity=150,
+            registration_opens_at=now - timedelta(days=7),
+            registration_closes_at=starts_at - timedelta(days=1),
+            intervention_deadline=starts_at - timedelta(days=3),
+            word_limit=500,
+            join_url="https://meet.example.org/un-network-listening-session",
+            status=SessionStatus.OPEN,
+            **values,
+        )
+        themes = {t.slug: t for t in Theme.objects.all()}
+        for order, offset, duration, kind, titles, speakers in demo.AGENDA:
+            AgendaItem.objects.create(
+                session=session,
+                order=order,
+                start_offset_minutes=offset,
+                duration_minutes=duration,
+                kind=kind,
+                title=titles[0],
+                title_en=titles[0],
+                title_fr=titles[1],
+                title_es=titles[2],
+                speakers=speakers,
+                theme=themes.get("regularization") if order == 3 else None,
+            )
+        return session
+
+    def _user(self, email: str, *, staff=False, superuser=False):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={"username": email, "is_staff": staff, "is_superuser": superuser},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    def seed_staff_accounts(self):
+        moderator = None
+        for email, _label, staff, superuser, group in ACCOUNTS:
+            user = self._user(email, staff=staff, superuser=superuser)
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+            if group == "Secretariat":
+                moderator = user
+        return moderator
+
+    def seed_stakeholders(self, session: ListeningSession) -> list:
+        regions = {r.slug: r for r in Region.objects.all()}
+        authors = []
+        for email, name, org, kind, country, region, lang in demo.STAKEHOLDERS:
+            user = self._user(email)
+            first, _, last = name.partition(" ")
+            if not user.first_name:
+                user.first_name, user.last_name = first, last
+                user.save(update_fields=["first_name", "last_name"])
+            Profile.objects.get_or_create(
+                user=user,
+                defaults={
+                    "full_name": name,
+                    "organization": org,
+                    "stakeholder_type": kind,
+                    "country": country,
+                    "region": regions[region],
+                    "preferred_language": lang,
+                },
+            )
+            Registration.objects.get_or_create(
+                session=session,
+                user=user,
+                defaults={
+                    "status": RegistrationStatus.CONFIRMED,
+                    "organization": org,
+                    "stakeholder_type": kind,
+                    "country": country,
+                    "region": regions[region],
+                    "preferred_language": lang,
+                    "role": "Programme officer",
+                    "privacy_consent_at": timezone.now(),
+                    "consent_to_be_listed": True,
+                    "status_changed_at": timezone.now(),
+                },
+            )
+            authors.append(user)
+        return authors
+
+    def seed_interventions(self, session, authors, moderator) -> None:
+        if Intervention.objects.filter(session=session).exists():
+            return
+        themes = {t.slug: t for t in Theme.objects.all()}
+        regions = {r.slug: r for r in Region.objects.all()}
+        for row in demo.INTERVENTIONS:
+            (author_index, kind, lang, status, primary, others, region_slugs, countries, credit,
+             orally, title, body, english_title, english_text) = row  # fmt: skip
+            author = authors[author_index]
+            profile = author.profile
+            intervention = Intervention.objects.create(
+                session=session,
+                author=author,
+                kind=kind,
+                language=lang,
+                title=title,
+                body=body,
+                english_title=english_title,
+                english_text=english_text,
+                primary_theme=themes[primary],
+                countries=countries,
+                credit=credit,
+                credit_name=profile.full_name,
+                credit_organization=profile.organization,
+                stakeholder_type=profile.stakeholder_type,
+                deliver_orally=orally,
+            )
+            intervention.themes.set([themes[s] for s in others])
+            intervention.regions.set([regions[s] for s in region_slugs])
+            for to_status, role in PATHS[status]:
+                actor = author if role == AUTHOR else moderator
+                set_intervention_status(
+                    intervention=intervention,
+                    to_status=to_status,
+                    actor=actor,
+                    role=role,
+                    feedback=demo.FEEDBACK.get(to_status),
+                    notify=False,
+                )

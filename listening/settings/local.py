@@ -1,0 +1,6 @@
+"""Settings for `make run` on a developer's machine."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

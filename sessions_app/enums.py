@@ -1,0 +1,42 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", pgettext_lazy("session status", "Open")
+    CLOSED = "closed", pgettext_lazy("session status", "Closed")
+    HELD = "held", pgettext_lazy("session status", "Held")
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("registration status", "Pending approval")
+    CONFIRMED = "confirmed", pgettext_lazy("registration status", "Confirmed")
+    WAITLISTED = "waitlisted", pgettext_lazy("registration status", "Waitlisted")
+    DECLINED = "declined", pgettext_lazy("registration status", "Declined")
+    CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
+
+
+class StakeholderType(models.TextChoices):
+    CIVIL_SOCIETY = "civil_society", _("Civil society organization")
+    MIGRANT_LED = "migrant_led", _("Migrant- or diaspora-led organization")
+    TRADE_UNION = "trade_union", _("Trade union or workers' organization")
+    PRIVATE_SECTOR = "private_sector", _("Employers or private sector")
+    ACADEMIA = "academia", _("Academia or research")
+    LOCAL_AUTHORITY = "local_authority", _("Local or regional authority")
+    NHRI = "nhri", _("National human rights institution")
+    FAITH_BASED = "faith_based", _("Faith-based organization")
+    UN_IGO = "un_igo", _("UN or intergovernmental entity")
+    GOVERNMENT = "government", _("Government")
+    OTHER = "other", _("Other")
+
+
+class AgendaItemKind(models.TextChoices):
+    OPENING = "opening", _("Opening")
+    FRAMING = "framing", _("Framing remarks")
+    PRESENTATION = "presentation", _("Presentation")
+    OPEN_FLOOR = "open_floor", _("Open floor")
+    DISCUSSION = "discussion", _("Discussion")
+    BREAK = "break", pgettext_lazy("agenda", "Break")
+    CLOSING = "closing", _("Closing")

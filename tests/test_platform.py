@@ -1,0 +1,324 @@
+"""The foundation: configuration, health, roles, demo data, the outbox."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+
+from interventions.models import Intervention, Region, Theme
+from listening import health
+from listening.enums import OutboxStatus
+from listening.models import OutboxMessage
+from listening.outbox import claim_message, flush_outbox, schedule_task
+from sessions_app.models import ListeningSession
+
+from .factories import ListeningSessionFactory
+from .helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_layout_matches_design_card():
+    expected = [
+        "manage.py", "listening", "sessions_app", "interventions", "briefs", "templates",
+        "locale", "docker-compose.yml", "pyproject.toml", "tests", "README.md", "Makefile",
+        ".ci", "static",
+    ]  # fmt: skip
+    assert [name for name in expected if not (ROOT / name).exists()] == []
+    settings_dir = ROOT / "listening" / "settings"
+    assert sorted(p.name for p in settings_dir.glob("*.py")) == [
+        "__init__.py", "base.py", "local.py", "production.py", "test.py",
+    ]  # fmt: skip
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    commands = [line.strip() for line in text.split("```")[1].strip().splitlines()]
+    assert commands == ["make run", "make test"]
+
+
+def test_celery_settings_are_reliable():
+    assert settings.CELERY_ACCEPT_CONTENT == ["json"]
+    assert settings.CELERY_TASK_SERIALIZER == "json"
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert settings.CELERY_WORKER_MAX_TASKS_PER_CHILD > 0
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+    if settings.REDIS_URL:
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        assert options["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
+        assert options["socket_timeout"] <= 5
+        assert options["socket_connect_timeout"] <= 5
+    else:
+        assert settings.CELERY_BROKER_URL == "filesystem://"
+
+
+def test_embedded_default_needs_no_server(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "listening.settings.local",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.EMAIL_BACKEND)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "listening.settings.production",
+        "SECRET_KEY": "x7!k2" * 12,
+        "ALLOWED_HOSTS": "listening.example.org",
+        "DATABASE_URL": "sqlite:///" + str(tmp_path / "db.sqlite3"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_migrations_match_models():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_compose_matches_settings():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "listening.settings.production"
+        assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"].startswith("redis://redis:6379")
+        assert "SECRET_KEY" in env and "ALLOWED_HOSTS" in env
+        assert set(services[name]["depends_on"]) == {"db", "redis"}
+    assert "gunicorn listening.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A listening worker")
+    assert services["beat"]["command"].startswith("celery -A listening beat")
+    assert services["db"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    for name in ("web", "worker", "db", "redis"):
+        assert "healthcheck" in services[name], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert set(compose["volumes"]) == {"postgres-data", "redis-data", "private-files"}
+    # Every variable the production settings require is provided.
+    production = (ROOT / "listening/settings/production.py").read_text()
+    for required in ("SECRET_KEY", "ALLOWED_HOSTS"):
+        assert f'env("{required}")' in production or f'env.list("{required}")' in production
+    assert (ROOT / "Dockerfile").exists()
+
+
+@pytest.mark.django_db
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+@pytest.mark.django_db
+def test_healthz_names_the_broker_when_it_is_down(client):
+    with broker_url(DEAD_BROKER):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "broker": "error"},
+    }
+
+
+@pytest.mark.django_db
+def test_healthz_names_the_database_when_it_is_down(client, monkeypatch):
+    # The database check itself is exercised against a real broken connection below.
+    monkeypatch.setattr("listening.views.check_database", lambda: "OperationalError")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "error", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_check_database_reports_an_unreachable_database(tmp_path):
+    from django.db import connections
+
+    params = {**connection.settings_dict}
+    if connection.vendor == "postgresql":
+        params.update({"HOST": "127.0.0.1", "PORT": "1"})
+    else:
+        params.update({"NAME": str(tmp_path / "missing-dir" / "db.sqlite3")})
+    params.setdefault("OPTIONS", {})
+    broken = connections.create_connection("default")
+    broken.settings_dict = params
+    try:
+        assert health.check_database(broken) == "OperationalError"
+    finally:
+        broken.close()
+
+
+@pytest.mark.django_db
+def test_roles_exist_with_their_permissions():
+    secretariat = Group.objects.get(name="Secretariat")
+    working_group = Group.objects.get(name="Working Group 3")
+    assert secretariat.permissions.filter(codename="moderate_intervention").exists()
+    assert sorted(working_group.permissions.values_list("codename", flat=True)) == [
+        "browse_approved_intervention",
+        "request_briefpack",
+        "view_briefpack",
+    ]
+
+
+@pytest.mark.django_db
+def test_seeded_regions_and_themes():
+    assert list(Region.objects.values_list("name_en", flat=True)) == [
+        "Global",
+        "Africa",
+        "Arab States",
+        "Asia and the Pacific",
+        "Europe and North America",
+        "Latin America and the Caribbean",
+    ]
+    assert Region.objects.get(slug="africa").name_fr == "Afrique"
+    assert Theme.objects.filter(name_es="").count() == 0
+    assert Theme.objects.count() == 8
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_complete():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = _demo_counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _demo_counts() == counts
+
+    session = ListeningSession.objects.get(slug="covid-19-regular-pathways")
+    assert session.title_en.startswith("Stakeholder Listening Session: COVID-19")
+    assert "regularization schemes" in session.description_en
+    assert session.title_fr.startswith("Session d'écoute")
+    assert session.title_es.startswith("Sesión de escucha")
+    assert session.agenda_items.count() == 5
+    statuses = set(Intervention.objects.values_list("status", flat=True))
+    assert statuses == {
+        "draft",
+        "submitted",
+        "changes_requested",
+        "approved",
+        "rejected",
+        "withdrawn",
+    }
+    assert set(Intervention.objects.values_list("language", flat=True)) == {"en", "fr", "es"}
+    assert Intervention.objects.count() >= 24
+    User = get_user_model()
+    roles = {
+        "stakeholder@example.org": set(),
+        "secretariat@example.org": {"Secretariat"},
+        "wg3@example.org": {"Working Group 3"},
+    }
+    for email, groups in roles.items():
+        user = User.objects.get(email=email)
+        assert set(user.groups.values_list("name", flat=True)) == groups
+        assert user.check_password("listening-demo")
+    assert User.objects.get(email="admin@example.org").is_superuser
+
+
+def _demo_counts():
+    from interventions.models import InterventionStatusChange
+    from listening.models import OutboxMessage
+    from sessions_app.models import AgendaItem, Registration
+
+    User = get_user_model()
+    return [
+        m.objects.count()
+        for m in (ListeningSession, AgendaItem, Registration, Intervention,
+                  InterventionStatusChange, User, OutboxMessage)
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_outbox_keeps_a_task_when_the_broker_is_down(django_capture_on_commit_callbacks):
+    with broker_url(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):
+        message = schedule_task("listening.tasks.task_flush_outbox", note="kept")
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING
+    assert message.attempts == 1
+    assert message.last_error != ""
+
+    purge_queue()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert flush_outbox(now=timezone.now() + timedelta(minutes=5)) == 1
+    sent = drain_queue()
+    assert sent == [
+        {
+            "task": "listening.tasks.task_flush_outbox",
+            "kwargs": {"outbox_id": message.pk, "note": "kept"},
+        }
+    ]
+    message.refresh_from_db()
+    assert message.attempts == 2
+
+
+@pytest.mark.django_db
+def test_outbox_message_runs_once():
+    message = OutboxMessage.objects.create(task_name="x")
+    with claim_message(message.pk) as first:
+        assert first is True
+        with claim_message(message.pk) as second:
+            assert second is False
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DONE
+    with claim_message(message.pk) as again:
+        assert again is False
+
+
+@pytest.mark.django_db
+def test_outbox_failure_returns_message_to_pending():
+    message = OutboxMessage.objects.create(task_name="x")
+    with pytest.raises(RuntimeError), claim_message(message.pk):
+        raise RuntimeError("smtp down")
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (OutboxStatus.PENDING, "smtp down")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_home_and_session_pages_render(client, language):
+    session = ListeningSessionFactory(title_fr="Séance d’écoute", title_es="Sesión de escucha")
+    draft = ListeningSessionFactory(status="draft", title="Hidden draft")
+    home = client.get(f"/{language}/")
+    assert home.status_code == 200
+    assert f'<html lang="{language}">' in home.text
+    assert draft.title not in home.text
+    page = client.get(session.get_absolute_url().replace("/en/", f"/{language}/"))
+    assert page.status_code == 200
+    expected_title = {"en": session.title, "fr": "Séance d’écoute", "es": "Sesión de escucha"}
+    assert expected_title[language] in page.text
+    assert (
+        client.get(reverse("sessions_app:detail", kwargs={"slug": draft.slug})).status_code == 404
+    )
+
+
+def test_root_redirects_to_a_language(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/"
