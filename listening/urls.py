@@ -15,6 +15,8 @@ urlpatterns += i18n_patterns(
     path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("allauth.urls")),
     path("sessions/", include("sessions_app.urls")),
+    path("interventions/", include("interventions.urls")),
+    path("packs/", include("briefs.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )
