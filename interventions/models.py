@@ -121,6 +121,17 @@ class Intervention(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def public_credit(self) -> str:
+        """The credit exactly as the author consented: never more than they allowed."""
+        if self.credit == Credit.NAMED and self.credit_name:
+            if self.credit_organization:
+                return f"{self.credit_name}, {self.credit_organization}"
+            return self.credit_name
+        if self.credit in (Credit.NAMED, Credit.ORGANIZATION) and self.credit_organization:
+            return self.credit_organization
+        return str(_("Anonymous participant"))
+
 
 class InterventionStatusChange(models.Model):
     """One row per status change of an intervention: who, when, from, to, and why."""

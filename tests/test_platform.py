@@ -322,3 +322,21 @@ def test_root_redirects_to_a_language(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 302
     assert response["Location"] == "/fr/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("credit", "expected"),
+    [
+        ("named", "Ana Ruiz, Red Migrante"),
+        ("organization", "Red Migrante"),
+        ("anonymous", "Anonymous participant"),
+    ],
+)
+def test_public_credit_follows_consent(credit, expected):
+    from .factories import InterventionFactory
+
+    intervention = InterventionFactory(
+        credit=credit, credit_name="Ana Ruiz", credit_organization="Red Migrante"
+    )
+    assert intervention.public_credit == expected
