@@ -1,7 +1,36 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from sessions_app.enums import AgendaItemKind
+from sessions_app.models import AgendaItem
+
+from . import selectors
+from .enums import InterventionStatus as S
 from .models import Intervention, InterventionStatusChange, Region, Theme
+from .services import (
+    MODERATOR,
+    can_transition,
+    moderate_interventions,
+    set_intervention_status,
+    validate_speaking_slot,
+)
+
+MODERATE_PERMISSION = "interventions.moderate_intervention"
+DECISIONS = [
+    ("", "—"),
+    (S.APPROVED, gettext_lazy("Approve")),
+    (S.CHANGES_REQUESTED, gettext_lazy("Request changes (send the feedback to the author)")),
+    (S.REJECTED, gettext_lazy("Reject")),
+]
 
 
 @admin.register(Region)
@@ -23,15 +52,382 @@ class StatusChangeInline(admin.TabularInline):
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class HasEnglishTranslationFilter(admin.SimpleListFilter):
+    title = gettext_lazy("English translation")
+    parameter_name = "translated"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", _("Has an English translation")),
+            ("no", _("No English translation")),
+            ("needed", _("Needed (French or Spanish, not translated)")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(english_text="")
+        if self.value() == "no":
+            return queryset.filter(english_text="")
+        if self.value() == "needed":
+            return queryset.filter(english_text="").exclude(language="en")
+        return queryset
+
+
+class ThemeFilter(admin.SimpleListFilter):
+    """Primary theme or any of the other themes."""
+
+    title = gettext_lazy("theme")
+    parameter_name = "theme"
+
+    def lookups(self, request, model_admin):
+        return [(theme.slug, theme.name) for theme in Theme.objects.order_by("order", "slug")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        tagged = Intervention.themes.through.objects.filter(theme__slug=self.value())
+        return queryset.filter(
+            Q(primary_theme__slug=self.value()) | Q(pk__in=tagged.values("intervention_id"))
+        )
+
+
+class InterventionAdminForm(forms.ModelForm):
+    """The change form: translation, tags, notes, speaking slot, and one moderation decision.
+
+    The status itself is never a field: a decision goes through `set_intervention_status`.
+    """
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Moderation decision"),
+        choices=DECISIONS,
+        required=False,
+        help_text=gettext_lazy(
+            "Applied when you save. The author is emailed; requesting changes or rejecting "
+            "sends them the feedback above."
+        ),
+    )
+    can_moderate = False
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "feedback",
+            "internal_note",
+            "english_title",
+            "english_text",
+            "kind",
+            "primary_theme",
+            "themes",
+            "regions",
+            "countries",
+            "agenda_item",
+            "speaking_order",
+        ]
+        widgets = {"english_title": forms.TextInput(attrs={"class": "vTextField"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.can_moderate:
+            self.fields.pop("decision", None)
+        if "agenda_item" in self.fields:
+            self.fields["agenda_item"].queryset = AgendaItem.objects.filter(
+                session_id=self.instance.session_id, kind=AgendaItemKind.OPEN_FLOOR
+            ).order_by("order")
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision") or ""
+        if decision and not can_transition(
+            from_status=self.instance.status, to_status=decision, role=MODERATOR
+        ):
+            self.add_error(
+                "decision",
+                _("An intervention that is “%(status)s” cannot be moderated.")
+                % {"status": S(self.instance.status).label},
+            )
+        feedback = cleaned.get("feedback", self.instance.feedback)
+        if decision == S.CHANGES_REQUESTED and not (feedback or "").strip():
+            self.add_error("feedback", _("Tell the author what to change."))
+        if "agenda_item" in self.fields and "agenda_item" not in self.errors:
+            try:
+                validate_speaking_slot(
+                    intervention=self.instance,
+                    status=decision or self.instance.status,
+                    agenda_item=cleaned.get("agenda_item"),
+                    speaking_order=cleaned.get("speaking_order"),
+                )
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    for message in field_errors:
+                        self.add_error(field, message)
+        return cleaned
+
+
+class FeedbackForm(forms.Form):
+    feedback = forms.CharField(
+        label=gettext_lazy("Feedback to the authors"),
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        max_length=5000,
+        help_text=gettext_lazy("Sent to each author by email and shown with their intervention."),
+    )
 
 
 @admin.register(Intervention)
 class InterventionAdmin(admin.ModelAdmin):
-    list_display = ["title", "session", "kind", "language", "status", "created_at"]
-    list_filter = ["session", "status", "kind", "language", "primary_theme", "regions"]
-    search_fields = ["title", "body", "english_text"]
-    readonly_fields = ["status", "submitted_at", "decided_at", "created_at", "updated_at"]
+    form = InterventionAdminForm
+    change_list_template = "interventions/admin/change_list.html"
+    change_form_template = "interventions/admin/change_form.html"
+    list_display = [
+        "title",
+        "status",
+        "language",
+        "has_translation",
+        "kind",
+        "primary_theme",
+        "session_short",
+        "author_email",
+        "submitted_at",
+    ]
+    list_select_related = ["session", "author", "primary_theme"]
+    list_filter = [
+        "session",
+        "status",
+        "kind",
+        ThemeFilter,
+        "regions",
+        "language",
+        HasEnglishTranslationFilter,
+    ]
+    search_fields = [
+        "title",
+        "body",
+        "english_title",
+        "english_text",
+        "author__email",
+        "credit_name",
+        "credit_organization",
+    ]
     raw_id_fields = ["author"]
+    filter_horizontal = ["themes", "regions"]
     inlines = [StatusChangeInline]
+    actions = ["approve_selected", "request_changes_selected", "reject_selected"]
+    readonly_fields = [
+        "status",
+        "texts_side_by_side",
+        "session",
+        "author",
+        "title",
+        "body",
+        "language",
+        "credit",
+        "credit_name",
+        "credit_organization",
+        "stakeholder_type_label",
+        "deliver_orally",
+        "submission_token",
+        "submitted_at",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    class Media:
+        css = {"all": ["css/interventions-admin.css"]}
+
+    # Permissions
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_add_permission(self, request):
+        # Interventions are written by their authors on the site, never in the admin.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if not self.has_moderate_permission(request):
+            fields.append("feedback")
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        moderation = ["status"]
+        if self.has_moderate_permission(request):
+            moderation.append("decision")
+        moderation += ["feedback", "internal_note"]
+        return [
+            (_("Moderation"), {"fields": moderation}),
+            (_("Text"), {"fields": ["texts_side_by_side", "english_title", "english_text"]}),
+            (
+                _("About the intervention"),
+                {
+                    "fields": [
+                        "session",
+                        "author",
+                        "kind",
+                        "primary_theme",
+                        "themes",
+                        "regions",
+                        "countries",
+                    ]
+                },
+            ),
+            (
+                _("Credit and speaking"),
+                {
+                    "fields": [
+                        "credit",
+                        "credit_name",
+                        "credit_organization",
+                        "stakeholder_type_label",
+                        "deliver_orally",
+                        "agenda_item",
+                        "speaking_order",
+                    ]
+                },
+            ),
+            (
+                _("Dates"),
+                {
+                    "classes": ["collapse"],
+                    "fields": [
+                        "created_at",
+                        "updated_at",
+                        "submitted_at",
+                        "decided_at",
+                        "submission_token",
+                    ],
+                },
+            ),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.can_moderate = self.has_moderate_permission(request)
+        return form
+
+    # Display
+
+    @admin.display(description=pgettext_lazy("listening session", "session"), ordering="session")
+    def session_short(self, obj):
+        return Truncator(obj.session.title).chars(40)
+
+    @admin.display(description=gettext_lazy("author"), ordering="author__email")
+    def author_email(self, obj):
+        return obj.author.email if obj.author else "—"
+
+    @admin.display(description=gettext_lazy("stakeholder type"))
+    def stakeholder_type_label(self, obj):
+        return obj.stakeholder_type_label
+
+    @admin.display(description=gettext_lazy("English"), boolean=True)
+    def has_translation(self, obj):
+        return bool(obj.english_text) or obj.language == "en"
+
+    @admin.display(description=gettext_lazy("original and English translation"))
+    def texts_side_by_side(self, obj):
+        # A template renders the texts, so every user-written character is escaped.
+        return render_to_string("interventions/admin/_texts.html", {"intervention": obj})
+
+    def changelist_view(self, request, extra_context=None):
+        counts = selectors.count_interventions_by_status()
+        base = reverse("admin:interventions_intervention_changelist")
+        extra_context = {
+            **(extra_context or {}),
+            "status_counts": [
+                (value, label, counts[value], f"{base}?status__exact={value}")
+                for value, label in S.choices
+            ],
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    # Saving: every field but the status; a decision goes through the service.
+
+    def save_model(self, request, obj, form, change):
+        names = {f.name for f in obj._meta.concrete_fields}
+        update_fields = [
+            name for name in form.cleaned_data if name in names and name in form.fields
+        ]
+        obj.save(update_fields=[*update_fields, "updated_at"])
+        decision = form.cleaned_data.get("decision") if form.can_moderate else ""
+        if decision:
+            try:
+                set_intervention_status(
+                    intervention=obj,
+                    to_status=decision,
+                    actor=request.user,
+                    role=MODERATOR,
+                    feedback=form.cleaned_data.get("feedback", obj.feedback),
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    # Bulk actions
+
+    def _moderate(self, request, queryset, to_status: str, feedback: str | None = None):
+        changed, skipped = moderate_interventions(
+            interventions=list(queryset), to_status=to_status, actor=request.user, feedback=feedback
+        )
+        if changed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d intervention is now “%(status)s”.",
+                    "%(count)d interventions are now “%(status)s”.",
+                    len(changed),
+                )
+                % {"count": len(changed), "status": S(to_status).label},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d intervention was left unchanged: its status does not allow it.",
+                    "%(count)d interventions were left unchanged: their status does not allow it.",
+                    len(skipped),
+                )
+                % {"count": len(skipped)},
+                messages.WARNING,
+            )
+
+    @admin.action(permissions=["moderate"], description=gettext_lazy("Approve selected"))
+    def approve_selected(self, request, queryset):
+        self._moderate(request, queryset, S.APPROVED)
+
+    @admin.action(permissions=["moderate"], description=gettext_lazy("Reject selected"))
+    def reject_selected(self, request, queryset):
+        self._moderate(request, queryset, S.REJECTED)
+
+    @admin.action(
+        permissions=["moderate"],
+        description=gettext_lazy("Request changes to selected (with feedback)"),
+    )
+    def request_changes_selected(self, request, queryset):
+        form = FeedbackForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._moderate(
+                request, queryset, S.CHANGES_REQUESTED, feedback=form.cleaned_data["feedback"]
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "interventions/admin/request_changes.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Request changes"),
+                "opts": self.model._meta,
+                "form": form,
+                "interventions": queryset.select_related("session"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

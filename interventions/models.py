@@ -132,6 +132,16 @@ class Intervention(models.Model):
             return self.credit_organization
         return str(_("Anonymous participant"))
 
+    @property
+    def stakeholder_type_label(self) -> str:
+        """The snapshotted stakeholder type, in words."""
+        from sessions_app.enums import StakeholderType
+
+        try:
+            return str(StakeholderType(self.stakeholder_type).label)
+        except ValueError:
+            return self.stakeholder_type
+
 
 class InterventionStatusChange(models.Model):
     """One row per status change of an intervention: who, when, from, to, and why."""

@@ -1,14 +1,21 @@
 """Writes for interventions. Every status change goes through `set_intervention_status`."""
 
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from listening.emails import send_templated_email
 from listening.outbox import schedule_task
+from sessions_app.enums import AgendaItemKind
 
 from .enums import InterventionStatus as S
-from .models import Intervention, InterventionStatusChange
+from .models import Intervention, InterventionStatusChange, Region, Theme
 
 # The allowed transitions, written down once: from → {to: who may make it}.
 AUTHOR = "author"
@@ -76,6 +83,11 @@ def set_intervention_status(
         if feedback is not None:
             locked.feedback = feedback
             update_fields.append("feedback")
+        if to_status != S.APPROVED and (locked.agenda_item_id or locked.speaking_order):
+            # Only approved interventions are ever listed among the speakers.
+            locked.agenda_item = None
+            locked.speaking_order = None
+            update_fields += ["agenda_item", "speaking_order"]
         locked.save(update_fields=update_fields)
         InterventionStatusChange.objects.create(
             intervention=locked,
@@ -92,3 +104,275 @@ def set_intervention_status(
             )
     intervention.refresh_from_db()
     return intervention
+
+
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+# Fields an author writes; the rest (status, translation, notes) belong to the secretariat.
+AUTHOR_FIELDS = ("kind", "title", "body", "language", "primary_theme", "countries", "credit")
+
+
+class SubmissionRefused(ValidationError):
+    """The intervention was saved, but could not be submitted (e.g. after the deadline)."""
+
+    def __init__(self, message: str, *, intervention: Intervention):
+        super().__init__(message, code="submission_refused")
+        self.intervention = intervention
+
+
+def count_words(text: str) -> int:
+    """Words as the live counter counts them: runs of non-space characters."""
+    return len(text.split())
+
+
+def _credit_snapshot(*, author, session) -> dict:
+    """The author's name, organization and stakeholder type as they are now."""
+    from sessions_app.models import Profile, Registration
+
+    profile = Profile.objects.filter(user=author).first()
+    if profile is not None:
+        return {
+            "credit_name": profile.full_name,
+            "credit_organization": profile.organization,
+            "stakeholder_type": profile.stakeholder_type,
+        }
+    registration = Registration.objects.filter(user=author, session=session).first()
+    return {
+        "credit_name": author.get_full_name(),
+        "credit_organization": registration.organization if registration else "",
+        "stakeholder_type": registration.stakeholder_type if registration else "",
+    }
+
+
+def _apply_author_data(
+    *,
+    intervention: Intervention,
+    data: dict,
+) -> None:
+    for field in AUTHOR_FIELDS:
+        if field in data:
+            setattr(intervention, field, data[field])
+    if "deliver_orally" in data:
+        intervention.deliver_orally = bool(data["deliver_orally"])
+
+
+def _set_tags(
+    *, intervention: Intervention, themes: Iterable[Theme], regions: Iterable[Region]
+) -> None:
+    # The primary theme is not repeated among the other themes.
+    intervention.themes.set([t for t in themes if t.pk != intervention.primary_theme_id])
+    intervention.regions.set(list(regions))
+
+
+def create_intervention(
+    *,
+    session,
+    author,
+    data: dict,
+    submission_token: uuid.UUID,
+    submit: bool,
+) -> tuple[Intervention, bool]:
+    """Create an intervention by `author` for `session` from validated form data.
+
+    `data` holds the author's fields (see AUTHOR_FIELDS) plus `themes`, `regions` and
+    `deliver_orally`. The credit is snapshotted from the author's profile (or, without one,
+    their name and registration). Returns (intervention, created): a second call with the
+    same `submission_token` (a double click) returns the first intervention unchanged.
+    Side effects: one intervention (a draft), then, when `submit`, its submission.
+    Raises PermissionDenied when the author is not a registered participant of the session
+    or the token belongs to someone else; SubmissionRefused (carrying the saved draft)
+    when submitting is no longer possible.
+    """
+    from .selectors import is_registered_participant
+
+    existing = Intervention.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        if existing.author_id != author.pk:
+            raise PermissionDenied
+        return existing, False
+    if not is_registered_participant(user=author, session=session):
+        raise PermissionDenied
+    intervention = Intervention(
+        session=session,
+        author=author,
+        submission_token=submission_token,
+        **_credit_snapshot(author=author, session=session),
+    )
+    _apply_author_data(intervention=intervention, data=data)
+    try:
+        with transaction.atomic():
+            intervention.save()
+            _set_tags(
+                intervention=intervention,
+                themes=data.get("themes", []),
+                regions=data.get("regions", []),
+            )
+            InterventionStatusChange.objects.create(
+                intervention=intervention, actor=author, from_status="", to_status=S.DRAFT
+            )
+    except IntegrityError:
+        # The same form posted twice at once: the other request created it.
+        existing = Intervention.objects.filter(submission_token=submission_token).first()
+        if existing is None or existing.author_id != author.pk:
+            raise
+        return existing, False
+    if submit:
+        submit_intervention(intervention=intervention, actor=author)
+    return intervention, True
+
+
+def update_intervention(
+    *, intervention: Intervention, actor, data: dict, submit: bool
+) -> Intervention:
+    """Save the author's changes to a draft (or an intervention sent back for changes).
+
+    Side effects: the intervention's fields and tags; when `submit`, its submission.
+    Raises PermissionDenied for someone else's intervention, ValidationError when it can
+    no longer be edited (nothing changes), SubmissionRefused when the changes were saved
+    but submitting is no longer possible.
+    """
+    if intervention.author_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.status not in EDITABLE_STATUSES:
+            raise ValidationError(
+                _("This intervention can no longer be edited: it is “%(status)s”.")
+                % {"status": S(locked.status).label},
+                code="not_editable",
+            )
+        _apply_author_data(intervention=locked, data=data)
+        locked.save()
+        _set_tags(
+            intervention=locked,
+            themes=data.get("themes", []),
+            regions=data.get("regions", []),
+        )
+    if submit:
+        submit_intervention(intervention=locked, actor=actor)
+    intervention.refresh_from_db()
+    return intervention
+
+
+def submit_intervention(*, intervention: Intervention, actor) -> Intervention:
+    """Send a draft (or an intervention sent back for changes) to the secretariat.
+
+    A first submission after the session's deadline is refused; a resubmission asked for
+    by the secretariat is accepted whenever it comes.
+    Side effects: status change and history row (see `set_intervention_status`).
+    Raises SubmissionRefused after the deadline, ValidationError for a transition the table
+    does not allow, PermissionDenied for someone else's intervention.
+    """
+    deadline = intervention.session.intervention_deadline
+    if intervention.status == S.DRAFT and deadline is not None and timezone.now() > deadline:
+        raise SubmissionRefused(
+            _(
+                "The deadline for interventions to this session has passed, so it cannot be "
+                "submitted any more. Your text is saved as a draft."
+            ),
+            intervention=intervention,
+        )
+    return set_intervention_status(
+        intervention=intervention, to_status=S.SUBMITTED, actor=actor, role=AUTHOR
+    )
+
+
+def withdraw_intervention(*, intervention: Intervention, actor) -> Intervention:
+    """Withdraw the author's own intervention (any status but a final one).
+
+    Side effects: status change and history row. Raises PermissionDenied for someone
+    else's intervention, ValidationError when it is already rejected or withdrawn.
+    """
+    return set_intervention_status(
+        intervention=intervention, to_status=S.WITHDRAWN, actor=actor, role=AUTHOR
+    )
+
+
+def moderate_interventions(
+    *, interventions: Iterable[Intervention], to_status: str, actor, feedback: str | None = None
+) -> tuple[list[Intervention], list[Intervention]]:
+    """Apply one moderation decision to several interventions.
+
+    Returns (changed, skipped): those whose status the table does not let a moderator
+    change to `to_status` are skipped and left as they were.
+    Side effects: per changed intervention, see `set_intervention_status`.
+    """
+    changed, skipped = [], []
+    for intervention in interventions:
+        try:
+            set_intervention_status(
+                intervention=intervention,
+                to_status=to_status,
+                actor=actor,
+                role=MODERATOR,
+                feedback=feedback,
+            )
+        except ValidationError:
+            skipped.append(intervention)
+        else:
+            changed.append(intervention)
+    return changed, skipped
+
+
+def validate_speaking_slot(
+    *, intervention: Intervention, status: str, agenda_item, speaking_order: int | None
+) -> None:
+    """Check a speaking slot for an intervention that will have `status`.
+
+    Raises ValidationError (keyed by field) unless: no slot at all, or an open-floor item of
+    the intervention's own session, for an approved intervention its author wishes to
+    deliver orally.
+    """
+    if agenda_item is None:
+        if speaking_order is not None:
+            raise ValidationError(
+                {"speaking_order": _("Choose an open-floor segment for this speaking order.")}
+            )
+        return
+    errors = {}
+    if agenda_item.session_id != intervention.session_id:
+        errors["agenda_item"] = _("Choose a segment of this intervention's own session.")
+    elif agenda_item.kind != AgendaItemKind.OPEN_FLOOR:
+        errors["agenda_item"] = _("Only open-floor segments have a list of speakers.")
+    elif status != S.APPROVED:
+        errors["agenda_item"] = _("Only approved interventions can be given a speaking slot.")
+    elif not intervention.deliver_orally:
+        errors["agenda_item"] = _("The author did not ask to deliver this intervention orally.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def send_intervention_status_email(*, intervention: Intervention, status: str) -> bool:
+    """Tell the author that their intervention was approved, sent back or rejected.
+
+    The email is in the author's preferred language (profile, else registration, else
+    English). Returns False, sending nothing, when there is no author or address.
+    Raises what the email backend raises.
+    """
+    from sessions_app.models import Profile, Registration
+
+    author = intervention.author
+    if author is None or not author.email:
+        return False
+    profile = Profile.objects.filter(user=author).first()
+    registration = Registration.objects.filter(user=author, session=intervention.session).first()
+    if profile is not None:
+        language = profile.preferred_language
+    elif registration is not None:
+        language = registration.preferred_language
+    else:
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        path = reverse("interventions:detail", kwargs={"pk": intervention.pk})
+    send_templated_email(
+        to=author.email,
+        language=language,
+        template="intervention_status",
+        context={
+            "intervention": intervention,
+            "session": intervention.session,
+            "status": status,
+            "status_label": S(status).label,
+            "url": settings.SITE_URL + path,
+        },
+    )
+    return True

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "interventions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_interventions, name="mine"),
+    path("new/<slug:session_slug>/", views.create_intervention, name="create"),
+    path("<int:pk>/", views.intervention_detail, name="detail"),
+    path("<int:pk>/edit/", views.edit_intervention, name="edit"),
+    path("<int:pk>/withdraw/", views.withdraw_intervention, name="withdraw"),
+    path("approved/", views.approved_list, name="approved"),
+    path("approved/<int:pk>/", views.approved_detail, name="approved_detail"),
+    path("approved/export.csv", views.export_approved, {"fmt": "csv"}, name="export_csv"),
+    path("approved/export.json", views.export_approved, {"fmt": "json"}, name="export_json"),
+]

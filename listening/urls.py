@@ -1,9 +1,15 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from . import views
+from .i18n import set_language
+
+# The admin signs in through allauth, with its rate limits and email verification.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Listening — UN Network on Migration"
+admin.site.site_title = "Listening"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -13,6 +19,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("privacy/my-data/", views.my_data, name="my_data"),
+    path("privacy/my-data/download/", views.download_my_data, name="download_my_data"),
+    path("privacy/delete-account/", views.delete_account, name="delete_account"),
     path("accounts/", include("allauth.urls")),
     path("sessions/", include("sessions_app.urls")),
     path("interventions/", include("interventions.urls")),

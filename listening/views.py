@@ -1,10 +1,16 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from sessions_app.selectors import list_public_sessions
 
+from . import privacy as personal_data
+from .forms import DeleteAccountForm
 from .health import check_broker, check_database
 
 
@@ -29,3 +35,30 @@ def healthz(request):
 
 def privacy(request):
     return render(request, "privacy.html")
+
+
+@login_required
+def my_data(request):
+    return render(request, "listening/my_data.html")
+
+
+@login_required
+@require_GET
+def download_my_data(request):
+    """The signed-in user's own data as a JSON download."""
+    data = personal_data.export_personal_data(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="listening-my-data.json"'
+    return response
+
+
+@login_required
+def delete_account(request):
+    """Confirm with the password, then delete the account and its personal data."""
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        personal_data.delete_account(user=request.user)
+        logout(request)
+        messages.success(request, _("Your account and your personal data have been deleted."))
+        return redirect("home")
+    return render(request, "listening/delete_account.html", {"form": form})

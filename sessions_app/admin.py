@@ -1,13 +1,35 @@
-from django.contrib import admin
+import csv
+from datetime import UTC
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponse
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 
+from . import selectors, services
+from .enums import RegistrationStatus
 from .models import AgendaItem, ListeningSession, Profile, Registration
+
+# A cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """The cell as text, with an apostrophe in front when a spreadsheet would run it."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
 
 
 class AgendaItemInline(TranslationTabularInline):
     model = AgendaItem
     extra = 0
-    ordering = ["order"]
+    ordering = ["order", "start_offset_minutes", "id"]
     fields = [
         "order",
         "start_offset_minutes",
@@ -19,21 +41,187 @@ class AgendaItemInline(TranslationTabularInline):
     ]
 
 
+def _count_column(status: RegistrationStatus):
+    """A list column with the session's number of registrations in `status` (annotated)."""
+
+    def column(modeladmin, obj):
+        return getattr(obj, f"count_{status.value}", 0)
+
+    return admin.display(description=status.label, ordering=f"count_{status.value}")(column)
+
+
 @admin.register(ListeningSession)
 class ListeningSessionAdmin(TabbedTranslationAdmin):
-    list_display = ["title", "starts_at", "status", "capacity"]
+    list_display = [
+        "title",
+        "starts_at",
+        "status",
+        "capacity",
+        *[f"count_{status}" for status in RegistrationStatus.values],
+    ]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
+    readonly_fields = ["registration_counts"]
     inlines = [AgendaItemInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return selectors.with_registration_counts(super().get_queryset(request))
+
+    count_pending = _count_column(RegistrationStatus.PENDING)
+    count_confirmed = _count_column(RegistrationStatus.CONFIRMED)
+    count_waitlisted = _count_column(RegistrationStatus.WAITLISTED)
+    count_declined = _count_column(RegistrationStatus.DECLINED)
+    count_cancelled = _count_column(RegistrationStatus.CANCELLED)
+
+    @admin.display(description=gettext_lazy("Registrations by status"))
+    def registration_counts(self, obj):
+        if obj.pk is None:
+            return "—"
+        return ", ".join(
+            f"{status.label}: {getattr(obj, f'count_{status.value}', 0)}"
+            for status in RegistrationStatus
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            promoted = services.fill_free_seats(session=obj)
+            if promoted:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d waitlisted registrant was given a seat.",
+                        "%(count)d waitlisted registrants were given a seat.",
+                        len(promoted),
+                    )
+                    % {"count": len(promoted)},
+                    messages.SUCCESS,
+                )
+
+
+def _status_action(to_status: RegistrationStatus, description):
+    def action(modeladmin, request, queryset):
+        changed, failures = 0, []
+        for registration in queryset.order_by("status_changed_at", "id"):
+            try:
+                services.set_registration_status(registration=registration, to_status=to_status)
+            except ValidationError as error:
+                failures.append(f"{registration.user.email}: {' '.join(error.messages)}")
+            else:
+                changed += 1
+        if changed:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "%(count)d registration is now “%(status)s”.",
+                    "%(count)d registrations are now “%(status)s”.",
+                    changed,
+                )
+                % {"count": changed, "status": to_status.label},
+                messages.SUCCESS,
+            )
+        for failure in failures:
+            modeladmin.message_user(request, failure, messages.ERROR)
+
+    action.__name__ = f"mark_{to_status.value}"
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+CSV_COLUMNS = [
+    ("session", gettext_lazy("session")),
+    ("status", gettext_lazy("status")),
+    ("full_name", gettext_lazy("full name")),
+    ("email", gettext_lazy("email")),
+    ("organization", gettext_lazy("organization")),
+    ("role", gettext_lazy("role in the organization")),
+    ("stakeholder_type", gettext_lazy("stakeholder type")),
+    ("country", gettext_lazy("country")),
+    ("region", gettext_lazy("region")),
+    ("preferred_language", gettext_lazy("preferred language")),
+    ("wishes_to_speak", gettext_lazy("wishes to speak")),
+    ("accessibility_needs", gettext_lazy("accessibility or interpretation needs")),
+    ("consent_to_be_listed", gettext_lazy("may be listed")),
+    ("created_at", gettext_lazy("registered (UTC)")),
+]
+
+
+def _csv_row(registration: Registration) -> list[str]:
+    profile = getattr(registration.user, "profile", None)
+    values = {
+        "session": registration.session.title,
+        "status": registration.get_status_display(),
+        "full_name": profile.full_name if profile else registration.user.get_full_name(),
+        "email": registration.user.email,
+        "organization": registration.organization,
+        "role": registration.role,
+        "stakeholder_type": registration.get_stakeholder_type_display(),
+        "country": registration.country.name if registration.country else "",
+        "region": registration.region.name if registration.region else "",
+        "preferred_language": registration.get_preferred_language_display(),
+        "wishes_to_speak": _("yes") if registration.wishes_to_speak else _("no"),
+        "accessibility_needs": registration.accessibility_needs,
+        "consent_to_be_listed": _("yes") if registration.consent_to_be_listed else _("no"),
+        "created_at": registration.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+    }
+    return [spreadsheet_safe(values[key]) for key, _label in CSV_COLUMNS]
 
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ["user", "session", "status", "organization", "created_at"]
-    list_filter = ["session", "status", "stakeholder_type", "region", "preferred_language"]
-    search_fields = ["user__email", "organization"]
+    list_display = [
+        "user",
+        "session_short",
+        "status",
+        "organization",
+        "stakeholder_type",
+        "country",
+        "region",
+        "preferred_language",
+        "created_at",
+    ]
+    list_filter = [
+        "session",
+        "status",
+        "stakeholder_type",
+        "region",
+        "country",
+        "preferred_language",
+    ]
+    list_select_related = ["user", "session", "region"]
+    search_fields = ["user__email", "user__profile__full_name", "organization", "role"]
     raw_id_fields = ["user"]
+    readonly_fields = ["status", "status_changed_at", "privacy_consent_at", "created_at"]
+    actions = [
+        _status_action(RegistrationStatus.CONFIRMED, gettext_lazy("Confirm (give a seat)")),
+        _status_action(RegistrationStatus.WAITLISTED, gettext_lazy("Move to the waitlist")),
+        _status_action(RegistrationStatus.DECLINED, gettext_lazy("Decline")),
+        _status_action(RegistrationStatus.CANCELLED, gettext_lazy("Cancel")),
+        "export_csv",
+    ]
+
+    @admin.display(description=pgettext_lazy("listening session", "session"), ordering="session")
+    def session_short(self, obj):
+        return Truncator(obj.session.title).chars(60)
+
+    def has_add_permission(self, request):
+        # Registrations are made by stakeholders through the site, which applies capacity.
+        return False
+
+    @admin.action(description=gettext_lazy("Export as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="registrations.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow([str(label) for _key, label in CSV_COLUMNS])
+        rows = queryset.select_related("user__profile", "session", "region").order_by(
+            "session__starts_at", "created_at", "id"
+        )
+        for registration in rows:
+            writer.writerow(_csv_row(registration))
+        return response
 
 
 @admin.register(Profile)

@@ -210,3 +210,6 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.session}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('sessions_app:my_sessions')}#registration-{self.pk}"

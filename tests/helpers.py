@@ -1,8 +1,11 @@
 """Small helpers shared by tests: broker access without mocks."""
 
+import socket
+import threading
 from contextlib import contextmanager
 
 from celery import current_app
+from django.conf import settings
 
 
 @contextmanager
@@ -10,21 +13,26 @@ def broker_url(url: str):
     """Point the Celery app at another broker for the duration (e.g. a closed port)."""
     conf = current_app.conf
     saved = (conf.broker_url, conf.broker_write_url, conf.broker_read_url)
+    saved_options = conf.broker_transport_options
     _reset_pools()
     conf.broker_url, conf.broker_write_url, conf.broker_read_url = url, None, None
+    if url.startswith("redis://"):
+        conf.broker_transport_options = dict(settings.REDIS_TRANSPORT_OPTIONS)
     try:
         yield
     finally:
         _reset_pools()
         conf.broker_url, conf.broker_write_url, conf.broker_read_url = saved
+        conf.broker_transport_options = saved_options
 
 
 def _reset_pools() -> None:
     """Forget pooled broker connections, which remember the URL they were made for."""
-    if current_app._pool is not None:
-        current_app._pool.force_close_all()
-        current_app._pool = None
+    from kombu import pools
+
+    current_app._pool = None
     current_app.amqp._producer_pool = None
+    pools.reset()
 
 
 # A port nothing listens on: connections are refused at once.
@@ -54,3 +62,37 @@ def drain_queue(queue: str = "celery", *, timeout: float = 2.0) -> list[dict]:
         finally:
             simple.close()
     return found
+
+
+@contextmanager
+def blackhole_server():
+    """A TCP server on a free local port that accepts connections and never answers.
+
+    Yields its redis:// URL. Used to show a stalled broker cannot hang a request.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_forever():
+        while not stop.is_set():
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)  # keep it open, say nothing
+
+    thread = threading.Thread(target=accept_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for conn in held:
+            conn.close()
+        listener.close()

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "sessions_app.timezones.ViewerTimeZoneMiddleware",
+    "listening.i18n.PreferredLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "listening.urls"
@@ -101,6 +103,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: email is the login, and it must be verified.
+ACCOUNT_ADAPTER = "listening.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -123,6 +126,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="ht
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
@@ -156,16 +162,18 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 for _folder in ("out", "processed"):
     (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+REDIS_TRANSPORT_OPTIONS = {
+    # Longer than the hard time limit, so a running task is never delivered twice.
+    "visibility_timeout": 3600,
+    # A stalled broker must not hang a web request.
+    "socket_timeout": 3,
+    "socket_connect_timeout": 3,
+    "retry_on_timeout": False,
+    "max_retries": 1,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the hard time limit, so a running task is never delivered twice.
-        "visibility_timeout": 3600,
-        "socket_timeout": 3,
-        "socket_connect_timeout": 3,
-        "retry_on_timeout": False,
-        "max_retries": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_TRANSPORT_OPTIONS)
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -195,6 +203,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-outbox": {"task": "listening.tasks.task_flush_outbox", "schedule": 60.0},
     "requeue-stuck-packs": {"task": "briefs.tasks.task_requeue_stuck_packs", "schedule": 120.0},
+    "purge-personal-data": {
+        "task": "listening.tasks.task_purge_personal_data",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere.
@@ -232,3 +244,6 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# The admin's translation tabs use jQuery UI, served from our own static files.
+JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"

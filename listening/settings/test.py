@@ -12,6 +12,10 @@ ACCOUNT_RATE_LIMITS = False
 
 _TMP = Path(tempfile.mkdtemp(prefix="listening-test-"))
 STORAGES["private"]["OPTIONS"]["location"] = str(_TMP / "private")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file rather than shared-cache memory: concurrent threads in tests then wait for
+    # SQLite's lock (busy timeout) instead of failing with "database table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}  # noqa: F405
 if not REDIS_URL:
     for _folder in ("broker", "processed"):
         (_TMP / _folder).mkdir()

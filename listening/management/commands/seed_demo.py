@@ -12,9 +12,14 @@ from django.utils import timezone
 
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
-from interventions.services import AUTHOR, MODERATOR, set_intervention_status
+from interventions.services import (
+    AUTHOR,
+    MODERATOR,
+    set_intervention_status,
+    validate_speaking_slot,
+)
 from listening import demo_content as demo
-from sessions_app.enums import RegistrationStatus, SessionStatus
+from sessions_app.enums import AgendaItemKind, RegistrationStatus, SessionStatus
 from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
 
 DEMO_PASSWORD = "listening-demo"  # noqa: S105  # nosec B105: published demo credential
@@ -159,6 +164,8 @@ class Command(BaseCommand):
             return
         themes = {t.slug: t for t in Theme.objects.all()}
         regions = {r.slug: r for r in Region.objects.all()}
+        open_floor = session.agenda_items.filter(kind=AgendaItemKind.OPEN_FLOOR).first()
+        speakers = 0
         for row in demo.INTERVENTIONS:
             (author_index, kind, lang, status, primary, others, region_slugs, countries, credit,
              orally, title, body, english_title, english_text) = row  # fmt: skip
@@ -192,4 +199,15 @@ class Command(BaseCommand):
                     role=role,
                     feedback=demo.FEEDBACK.get(to_status),
                     notify=False,
+                )
+            if status == S.APPROVED and orally and open_floor is not None:
+                speakers += 1
+                validate_speaking_slot(
+                    intervention=intervention,
+                    status=status,
+                    agenda_item=open_floor,
+                    speaking_order=speakers,
+                )
+                Intervention.objects.filter(pk=intervention.pk).update(
+                    agenda_item=open_floor, speaking_order=speakers
                 )

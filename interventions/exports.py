@@ -1,0 +1,100 @@
+"""CSV and JSON exports of approved interventions, for Working Group 3."""
+
+import csv
+import io
+import json
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+from .models import Intervention
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = [
+    "id",
+    "session",
+    "kind",
+    "title",
+    "language",
+    "text",
+    "english_title",
+    "english_text",
+    "primary_theme",
+    "other_themes",
+    "regions",
+    "countries",
+    "credit",
+    "stakeholder_type",
+    "deliver_orally",
+    "submitted_at",
+    "decided_at",
+]
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading '."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def intervention_row(intervention: Intervention) -> dict:
+    """One intervention as plain values, credited exactly as its author consented."""
+    return {
+        "id": intervention.pk,
+        "session": intervention.session.slug,
+        "kind": intervention.kind,
+        "title": intervention.title,
+        "language": intervention.language,
+        "text": intervention.body,
+        "english_title": intervention.english_title,
+        "english_text": intervention.english_text,
+        "primary_theme": intervention.primary_theme.slug,
+        "other_themes": [t.slug for t in intervention.themes.all()],
+        "regions": [r.slug for r in intervention.regions.all()],
+        "countries": [c.code for c in intervention.countries],
+        "credit": intervention.public_credit,
+        "stakeholder_type": intervention.stakeholder_type,
+        "deliver_orally": intervention.deliver_orally,
+        "submitted_at": intervention.submitted_at.isoformat()
+        if intervention.submitted_at
+        else None,
+        "decided_at": intervention.decided_at.isoformat() if intervention.decided_at else None,
+    }
+
+
+def _filename(extension: str) -> str:
+    return f"approved-interventions-{timezone.now():%Y%m%d-%H%M}.{extension}"
+
+
+def csv_response(*, interventions) -> HttpResponse:
+    """UTF-8 CSV with a byte order mark (so spreadsheets read the accents), one row each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for intervention in interventions:
+        row = intervention_row(intervention)
+        writer.writerow(
+            [
+                safe_cell("; ".join(v) if isinstance(v, list) else v)
+                for v in (row[c] for c in COLUMNS)
+            ]
+        )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    return response
+
+
+def json_response(*, interventions) -> HttpResponse:
+    """The same selection as a JSON list of objects."""
+    body = json.dumps(
+        {"interventions": [intervention_row(i) for i in interventions]},
+        ensure_ascii=False,
+        indent=2,
+    )
+    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
+    return response

@@ -1,0 +1,143 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from listening.enums import Language
+
+from . import selectors
+from .enums import InterventionKind
+from .models import Intervention, Region, Theme
+from .services import count_words
+
+
+class InterventionForm(forms.ModelForm):
+    """What an author writes. Only active themes and regions are offered."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    primary_theme = forms.ModelChoiceField(
+        label=_("Primary theme"),
+        queryset=Theme.objects.none(),
+        empty_label=_("Choose the theme it is mostly about"),
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label=_("Other themes"),
+        queryset=Theme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions"),
+        queryset=Region.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The regions your intervention speaks about."),
+    )
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "kind",
+            "title",
+            "body",
+            "language",
+            "primary_theme",
+            "themes",
+            "regions",
+            "countries",
+            "credit",
+            "deliver_orally",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "credit": forms.RadioSelect,
+            "body": forms.Textarea(attrs={"rows": 14}),
+        }
+        labels = {"body": _("Your intervention")}
+        help_texts = {
+            "countries": _(
+                "Optional: the countries it concerns. Hold Ctrl (or Cmd) to choose several."
+            ),
+            "deliver_orally": _(
+                "The secretariat may then invite you to speak during an open-floor segment."
+            ),
+        }
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.fields["primary_theme"].queryset = selectors.active_themes()
+        self.fields["themes"].queryset = selectors.active_themes()
+        self.fields["regions"].queryset = selectors.active_regions()
+        self.fields["kind"].choices = InterventionKind.choices
+        self.fields["language"].choices = Language.choices
+        body = self.fields["body"]
+        body.max_length = settings.INTERVENTION_MAX_CHARS
+        body.validators.append(MaxLengthValidator(body.max_length))
+        body.widget.attrs.update(
+            {
+                "maxlength": str(body.max_length),
+                "data-word-limit": str(session.word_limit),
+                "data-word-count-output": "word-count",
+                "aria-describedby": "word-count",
+            }
+        )
+        body.help_text = ngettext(
+            "At most %(limit)d word.", "At most %(limit)d words.", session.word_limit
+        ) % {"limit": session.word_limit}
+        if not self.is_bound and self.instance.pk is None:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+            # Most people write in the language they read the site in.
+            self.initial.setdefault("language", translation.get_language())
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        words = count_words(body)
+        if words > self.session.word_limit:
+            raise forms.ValidationError(
+                _("Your text has %(words)d words; the limit for this session is %(limit)d."),
+                code="too_many_words",
+                params={"words": words, "limit": self.session.word_limit},
+            )
+        return body
+
+    def author_data(self) -> dict:
+        """The cleaned values, as the services take them."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ApprovedFilterForm(forms.Form):
+    """Working Group 3's filters (GET). Invalid values are dropped, never an error page."""
+
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=None, to_field_name="slug", required=False
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=None, to_field_name="slug", required=False
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=None, to_field_name="slug", required=False
+    )
+    kind = forms.ChoiceField(label=_("Type"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from sessions_app.selectors import list_public_sessions
+
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = list_public_sessions()
+        self.fields["region"].queryset = Region.objects.order_by("order", "slug")
+        self.fields["theme"].queryset = Theme.objects.order_by("order", "slug")
+        self.fields["kind"].choices = [("", _("All types")), *InterventionKind.choices]
+        self.fields["language"].choices = [("", _("All languages")), *Language.choices]
+        for name in ("session", "region", "theme"):
+            self.fields[name].empty_label = _("All")
+
+    def filters(self) -> dict:
+        """The valid filters only: an invalid value is ignored."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned[name] for name in self.fields if cleaned.get(name)}

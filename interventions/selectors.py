@@ -1,0 +1,175 @@
+"""Reads for interventions: what an author, the secretariat and Working Group 3 may see."""
+
+import uuid
+from collections import Counter
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from sessions_app.enums import RegistrationStatus, SessionStatus
+from sessions_app.models import ListeningSession, Registration
+
+from .enums import InterventionStatus as S
+from .models import Intervention, InterventionStatusChange, Region, Theme
+
+INACTIVE_REGISTRATION = (RegistrationStatus.DECLINED, RegistrationStatus.CANCELLED)
+
+
+def is_registered_participant(*, user, session: ListeningSession) -> bool:
+    """Whether `user` holds a registration for `session` that is neither declined nor
+    cancelled (pending and waitlisted participants may write too)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        Registration.objects.filter(user=user, session=session)
+        .exclude(status__in=INACTIVE_REGISTRATION)
+        .exists()
+    )
+
+
+def list_sessions_open_for_writing(*, user) -> QuerySet[ListeningSession]:
+    """Public sessions `user` is a registered participant of, soonest first."""
+    return (
+        ListeningSession.objects.exclude(status=SessionStatus.DRAFT)
+        .filter(registrations__user=user)
+        .exclude(registrations__status__in=INACTIVE_REGISTRATION)
+        .distinct()
+        .order_by("starts_at")
+    )
+
+
+def get_writable_session(*, slug: str) -> ListeningSession:
+    """The public session with this slug; raises ListeningSession.DoesNotExist otherwise."""
+    return ListeningSession.objects.exclude(status=SessionStatus.DRAFT).get(slug=slug)
+
+
+def find_submitted_form(*, author, token: str) -> Intervention | None:
+    """The author's intervention created from the form carrying `token`, if any."""
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return Intervention.objects.filter(submission_token=token, author=author).first()
+
+
+def _history_prefetch() -> Prefetch:
+    return Prefetch("history", queryset=InterventionStatusChange.objects.order_by("created_at"))
+
+
+def list_author_interventions(*, author) -> QuerySet[Intervention]:
+    """The author's own interventions, newest first, with what their list shows."""
+    return (
+        Intervention.objects.filter(author=author)
+        .select_related("session", "primary_theme")
+        .prefetch_related(_history_prefetch())
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_author_intervention(*, author, pk: int) -> Intervention:
+    """One of the author's own interventions; raises Intervention.DoesNotExist for any other."""
+    return (
+        Intervention.objects.select_related("session", "primary_theme")
+        .prefetch_related("themes", "regions", _history_prefetch())
+        .get(pk=pk, author=author)
+    )
+
+
+def active_themes() -> QuerySet[Theme]:
+    return Theme.objects.filter(is_active=True).order_by("order", "slug")
+
+
+def active_regions() -> QuerySet[Region]:
+    return Region.objects.filter(is_active=True).order_by("order", "slug")
+
+
+def count_interventions_by_status() -> dict[str, int]:
+    """How many interventions are in each status, every status present (0 when none)."""
+    counts = dict(
+        Intervention.objects.values_list("status").annotate(n=Count("id")).order_by("status")
+    )
+    return {status: counts.get(status, 0) for status in S.values}
+
+
+def filter_approved_interventions(
+    *,
+    session: ListeningSession | None = None,
+    region: Region | None = None,
+    theme: Theme | None = None,
+    kind: str = "",
+    language: str = "",
+) -> QuerySet[Intervention]:
+    """Approved interventions of public sessions matching every filter given.
+
+    A theme matches an intervention's primary theme or any of its other themes.
+    """
+    qs = Intervention.objects.filter(status=S.APPROVED).exclude(session__status=SessionStatus.DRAFT)
+    if session is not None:
+        qs = qs.filter(session=session)
+    if region is not None:
+        qs = qs.filter(regions=region)
+    if theme is not None:
+        qs = qs.filter(
+            Q(primary_theme=theme)
+            | Q(
+                pk__in=Intervention.themes.through.objects.filter(theme=theme).values(
+                    "intervention_id"
+                )
+            )
+        )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if language:
+        qs = qs.filter(language=language)
+    return (
+        qs.select_related("session", "primary_theme")
+        .prefetch_related("themes", "regions")
+        .order_by("session__starts_at", "primary_theme__order", "id")
+    )
+
+
+def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str, list[tuple]]:
+    """Counts per region, theme, kind and language of a selection, in four queries.
+
+    Returns {"region": [(Region, n), …], "theme": [(Theme, n), …],
+    "kind": [(value, label, n), …], "language": [(value, label, n), …]}, leaving out
+    values with no intervention. A theme counts the interventions tagged with it, as
+    primary or other theme.
+    """
+    from listening.enums import Language
+
+    from .enums import InterventionKind
+
+    ids = interventions.order_by().values("pk")
+    region_counts = dict(
+        Intervention.regions.through.objects.filter(intervention_id__in=ids)
+        .values_list("region_id")
+        .annotate(n=Count("intervention_id", distinct=True))
+        .order_by()
+    )
+    tagged: dict[int, set[int]] = {}
+    rows = list(interventions.order_by().values_list("pk", "primary_theme_id", "kind", "language"))
+    for pk, theme_id, _kind, _language in rows:
+        tagged.setdefault(theme_id, set()).add(pk)
+    for pk, theme_id in Intervention.themes.through.objects.filter(
+        intervention_id__in=ids
+    ).values_list("intervention_id", "theme_id"):
+        tagged.setdefault(theme_id, set()).add(pk)
+    kinds = Counter(row[2] for row in rows)
+    languages = Counter(row[3] for row in rows)
+    regions = Region.objects.filter(pk__in=region_counts).order_by("order", "slug")
+    themes = Theme.objects.filter(pk__in=tagged).order_by("order", "slug")
+    return {
+        "region": [(r, region_counts[r.pk]) for r in regions],
+        "theme": [(t, len(tagged[t.pk])) for t in themes],
+        "kind": [(k.value, k.label, kinds[k.value]) for k in InterventionKind if kinds[k.value]],
+        "language": [
+            (lang.value, lang.label, languages[lang.value])
+            for lang in Language
+            if languages[lang.value]
+        ],
+    }
+
+
+def get_approved_intervention(*, pk: int) -> Intervention:
+    """One approved intervention of a public session; raises DoesNotExist otherwise."""
+    return filter_approved_interventions().get(pk=pk)

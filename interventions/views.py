@@ -1,0 +1,206 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sessions_app.models import ListeningSession
+
+from . import exports, selectors, services
+from .forms import ApprovedFilterForm, InterventionForm
+from .models import Intervention
+from .services import EDITABLE_STATUSES, FINAL_STATUSES, SubmissionRefused
+
+APPROVED_PER_PAGE = 25
+BROWSE_PERMISSION = "interventions.browse_approved_intervention"
+
+
+def _own_intervention(request, pk: int) -> Intervention:
+    try:
+        return selectors.get_author_intervention(author=request.user, pk=pk)
+    except Intervention.DoesNotExist:
+        raise Http404 from None
+
+
+def _saved_message(request, intervention: Intervention, *, submitted: bool) -> None:
+    if submitted:
+        messages.success(
+            request, _("Your intervention was submitted. The secretariat will review it.")
+        )
+    else:
+        messages.success(request, _("Your draft was saved."))
+
+
+@login_required
+@require_GET
+def my_interventions(request):
+    return render(
+        request,
+        "interventions/my_interventions.html",
+        {
+            "interventions": selectors.list_author_interventions(author=request.user),
+            "sessions": selectors.list_sessions_open_for_writing(user=request.user),
+            "editable_statuses": EDITABLE_STATUSES,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_intervention(request, session_slug: str):
+    try:
+        session = selectors.get_writable_session(slug=session_slug)
+    except ListeningSession.DoesNotExist:
+        raise Http404 from None
+    if not selectors.is_registered_participant(user=request.user, session=session):
+        return render(
+            request, "interventions/not_registered.html", {"session": session}, status=403
+        )
+    form = InterventionForm(request.POST or None, session=session)
+    if request.method == "POST":
+        existing = selectors.find_submitted_form(
+            author=request.user, token=request.POST.get("submission_token", "")
+        )
+        if existing is not None:
+            # A second click on the same form: show what the first one saved.
+            return redirect("interventions:detail", pk=existing.pk)
+        if form.is_valid():
+            submit = "submit" in request.POST
+            try:
+                intervention, created = services.create_intervention(
+                    session=session,
+                    author=request.user,
+                    data=form.author_data(),
+                    submission_token=form.cleaned_data["submission_token"] or uuid.uuid4(),
+                    submit=submit,
+                )
+            except SubmissionRefused as refused:
+                messages.error(request, refused.message)
+                return redirect("interventions:edit", pk=refused.intervention.pk)
+            except PermissionDenied:
+                raise Http404 from None
+            if created:
+                _saved_message(request, intervention, submitted=submit)
+            return redirect("interventions:detail", pk=intervention.pk)
+    return render(
+        request,
+        "interventions/intervention_form.html",
+        {"form": form, "session": session, "intervention": None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_intervention(request, pk: int):
+    intervention = _own_intervention(request, pk)
+    if intervention.status not in EDITABLE_STATUSES:
+        messages.info(request, _("This intervention can no longer be edited."))
+        return redirect("interventions:detail", pk=intervention.pk)
+    session = intervention.session
+    form = InterventionForm(request.POST or None, instance=intervention, session=session)
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            services.update_intervention(
+                intervention=intervention,
+                actor=request.user,
+                data=form.author_data(),
+                submit=submit,
+            )
+        except SubmissionRefused as refused:
+            messages.error(request, refused.message)
+            return redirect("interventions:edit", pk=intervention.pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("interventions:detail", pk=intervention.pk)
+        _saved_message(request, intervention, submitted=submit)
+        return redirect("interventions:detail", pk=intervention.pk)
+    return render(
+        request,
+        "interventions/intervention_form.html",
+        {"form": form, "session": session, "intervention": intervention},
+    )
+
+
+@login_required
+@require_GET
+def intervention_detail(request, pk: int):
+    intervention = _own_intervention(request, pk)
+    return render(
+        request,
+        "interventions/intervention_detail.html",
+        {
+            "intervention": intervention,
+            "can_edit": intervention.status in EDITABLE_STATUSES,
+            "can_withdraw": intervention.status not in FINAL_STATUSES,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw_intervention(request, pk: int):
+    intervention = _own_intervention(request, pk)
+    if request.method == "POST":
+        try:
+            services.withdraw_intervention(intervention=intervention, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your intervention was withdrawn."))
+        return redirect("interventions:detail", pk=intervention.pk)
+    if intervention.status in FINAL_STATUSES:
+        messages.info(request, _("This intervention can no longer be withdrawn."))
+        return redirect("interventions:detail", pk=intervention.pk)
+    return render(request, "interventions/withdraw.html", {"intervention": intervention})
+
+
+def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
+    form = ApprovedFilterForm(request.GET or None)
+    return form, (form.filters() if request.GET else {})
+
+
+@login_required
+@permission_required(BROWSE_PERMISSION, raise_exception=True)
+@require_GET
+def approved_list(request):
+    form, filters = _approved_selection(request)
+    interventions = selectors.filter_approved_interventions(**filters)
+    page = Paginator(interventions, APPROVED_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "interventions/approved_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "facets": selectors.count_approved_facets(interventions=interventions),
+        },
+    )
+
+
+@login_required
+@permission_required(BROWSE_PERMISSION, raise_exception=True)
+@require_GET
+def approved_detail(request, pk: int):
+    try:
+        intervention = selectors.get_approved_intervention(pk=pk)
+    except Intervention.DoesNotExist:
+        raise Http404 from None
+    return render(request, "interventions/approved_detail.html", {"intervention": intervention})
+
+
+@login_required
+@permission_required(BROWSE_PERMISSION, raise_exception=True)
+@require_GET
+def export_approved(request, fmt: str):
+    _form, filters = _approved_selection(request)
+    interventions = selectors.filter_approved_interventions(**filters)
+    if fmt == "csv":
+        return exports.csv_response(interventions=interventions)
+    return exports.json_response(interventions=interventions)

@@ -1,0 +1,63 @@
+"""Language choice: the URL prefix decides each page; a signed-in user's choice is remembered
+in their profile and used for their next visit and their emails."""
+
+from django.conf import settings
+from django.utils import translation
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+def get_preferred_language(user) -> str | None:
+    """The language a signed-in user chose, or None when they have no profile yet."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    profile = getattr(user, "profile", None)
+    language = getattr(profile, "preferred_language", None)
+    return language if language in LANGUAGE_CODES else None
+
+
+def set_preferred_language(*, user, language: str) -> bool:
+    """Remember `language` for a signed-in user with a profile; return whether it was stored."""
+    from sessions_app.models import Profile
+
+    if language not in LANGUAGE_CODES or not getattr(user, "is_authenticated", False):
+        return False
+    updated = Profile.objects.filter(user=user).update(preferred_language=language)
+    cached = user._state.fields_cache.get("profile")
+    if cached is not None:
+        cached.preferred_language = language
+    return bool(updated)
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch (same page, other prefix), remembered for signed-in users."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if translation.check_for_language(language):
+        set_preferred_language(user=request.user, language=language)
+    return response
+
+
+class PreferredLanguageMiddleware:
+    """Keep the language cookie in step with a signed-in user's preferred language, so an
+    address without a language prefix (and the next visit) opens in their language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        language = get_preferred_language(getattr(request, "user", None))
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+            )
+        return response

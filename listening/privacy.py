@@ -1,0 +1,135 @@
+"""Personal data: what a participant can take with them, deleting an account, and purging
+registration details some time after a session is held."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from interventions.enums import Credit, InterventionStatus
+from interventions.models import Intervention
+from sessions_app.enums import RegistrationStatus, SessionStatus
+from sessions_app.models import ListeningSession, Registration
+from sessions_app.services import fill_free_seats
+
+SEAT_HOLDING = [RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]
+
+
+def export_personal_data(*, user) -> dict:
+    """Everything the platform holds about `user`, as JSON-serializable data."""
+    profile = getattr(user, "profile", None)
+    registrations = Registration.objects.filter(user=user).select_related("session", "region")
+    interventions = (
+        Intervention.objects.filter(author=user)
+        .select_related("session", "primary_theme")
+        .prefetch_related("themes", "regions", "history")
+    )
+    return {
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": user.date_joined.isoformat(),
+        },
+        "profile": None
+        if profile is None
+        else {
+            "full_name": profile.full_name,
+            "organization": profile.organization,
+            "stakeholder_type": profile.stakeholder_type,
+            "country": str(profile.country),
+            "region": profile.region.slug if profile.region else None,
+            "preferred_language": profile.preferred_language,
+            "time_zone": profile.time_zone,
+        },
+        "registrations": [
+            {
+                "session": r.session.slug,
+                "status": r.status,
+                "organization": r.organization,
+                "stakeholder_type": r.stakeholder_type,
+                "country": str(r.country),
+                "region": r.region.slug if r.region else None,
+                "role": r.role,
+                "preferred_language": r.preferred_language,
+                "wishes_to_speak": r.wishes_to_speak,
+                "accessibility_needs": r.accessibility_needs,
+                "consent_to_be_listed": r.consent_to_be_listed,
+                "privacy_consent_at": r.privacy_consent_at.isoformat()
+                if r.privacy_consent_at
+                else None,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in registrations
+        ],
+        "interventions": [
+            {
+                "session": i.session.slug,
+                "status": i.status,
+                "kind": i.kind,
+                "title": i.title,
+                "body": i.body,
+                "language": i.language,
+                "primary_theme": i.primary_theme.slug,
+                "themes": [t.slug for t in i.themes.all()],
+                "regions": [r.slug for r in i.regions.all()],
+                "countries": [str(c) for c in i.countries],
+                "credit": i.credit,
+                "feedback": i.feedback,
+                "created_at": i.created_at.isoformat(),
+                "history": [
+                    {
+                        "from": h.from_status,
+                        "to": h.to_status,
+                        "at": h.created_at.isoformat(),
+                    }
+                    for h in i.history.all()
+                ],
+            }
+            for i in interventions
+        ],
+    }
+
+
+def delete_account(*, user) -> None:
+    """Delete `user` and their personal data.
+
+    Approved interventions stay in the record, anonymous from now on: author, credited name
+    and organization are cleared. Everything else they wrote is deleted with the account.
+    Seats they held go to the first waitlisted registrants (with the usual emails).
+    """
+    with transaction.atomic():
+        mine = Intervention.objects.filter(author=user)
+        mine.exclude(status=InterventionStatus.APPROVED).delete()
+        mine.update(author=None, credit=Credit.ANONYMOUS, credit_name="", credit_organization="")
+        sessions = list(
+            ListeningSession.objects.filter(
+                registrations__user=user, registrations__status__in=SEAT_HOLDING
+            ).distinct()
+        )
+        user.delete()
+        # The seats they held go to the first people on each waitlist.
+        for session in sessions:
+            fill_free_seats(session=session)
+
+
+def purge_personal_data(*, now=None, retention_days: int | None = None) -> int:
+    """Clear registrations' personal details for sessions held more than the retention period
+    ago. Keep what the record of the session needs: status, and the organization of those who
+    agreed to be listed. Return how many registrations were purged (idempotent)."""
+    now = now or timezone.now()
+    days = settings.PERSONAL_DATA_RETENTION_DAYS if retention_days is None else retention_days
+    cutoff = now - timedelta(days=days)
+    held = Registration.objects.filter(
+        session__status=SessionStatus.HELD, session__starts_at__lt=cutoff
+    )
+    details = {"role": "", "accessibility_needs": "", "wishes_to_speak": False}
+    listing = {"organization": "", "country": "", "stakeholder_type": "", "region": None}
+    with transaction.atomic():
+        ids = set(held.exclude(**details).values_list("pk", flat=True))
+        unlisted = held.filter(consent_to_be_listed=False).exclude(**listing)
+        ids |= set(unlisted.values_list("pk", flat=True))
+        held.filter(pk__in=ids).update(**details)
+        unlisted.update(**listing)
+    return len(ids)

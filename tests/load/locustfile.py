@@ -1,0 +1,95 @@
+"""Each simulated stakeholder signs in, registers for the load-test session and submits one
+intervention, then stops. Any 5xx response counts as a failure."""
+
+import json
+import os
+import re
+
+from locust import HttpUser, between, events, task
+from locust.exception import StopUser
+
+PLAN = json.loads(open(os.environ["LOADTEST_PLAN"]).read())  # noqa: SIM115
+EMAILS = iter(PLAN["emails"])
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOKEN = re.compile(r'name="submission_token" value="([^"]*)"')
+finished = {"users": 0}
+
+
+def csrf(response) -> str:
+    match = CSRF.search(response.text)
+    return match.group(1) if match else ""
+
+
+class Stakeholder(HttpUser):
+    wait_time = between(0.1, 0.5)
+
+    def post(self, url: str, data: dict, name: str):
+        page = self.client.get(url, name=name + " form")
+        data = {"csrfmiddlewaretoken": csrf(page), **data}
+        token = TOKEN.search(page.text)
+        if token and token.group(1):
+            data["submission_token"] = token.group(1)
+        with self.client.post(
+            url, data=data, name=name, allow_redirects=False, catch_response=True,
+            headers={"Referer": self.host + url},
+        ) as response:  # fmt: skip
+            if response.status_code >= 500:
+                response.failure(f"server error {response.status_code}")
+            elif response.status_code != 302:
+                response.failure(f"not accepted: {response.status_code}")
+            else:
+                response.success()
+
+    @task
+    def journey(self):
+        email = next(EMAILS)
+        self.post("/en/accounts/login/", {"login": email, "password": PLAN["password"]}, "login")
+        slug = PLAN["session"]
+        self.post(
+            f"/en/sessions/{slug}/register/",
+            {"role": "Programme officer", "privacy_consent": "on", "consent_to_be_listed": "on"},
+            "register",
+        )
+        self.post(
+            f"/en/interventions/new/{slug}/",
+            {
+                "kind": "challenge",
+                "title": f"Load test input from {email}",
+                "body": "Seasonal workers lost their permits when offices closed. " * 8,
+                "language": "en",
+                "primary_theme": PLAN["theme"],
+                "regions": PLAN["region"],
+                "credit": "named",
+                "submit": "1",
+            },
+            "submit intervention",
+        )
+        finished["users"] += 1
+        if finished["users"] >= PLAN["users"]:
+            self.environment.runner.quit()
+        raise StopUser()
+
+
+@events.quitting.add_listener
+def _write_figures(environment, **_kwargs):
+    """Write the final figures where run_loadtest.py reads them."""
+    stats = environment.stats
+
+    def figures(entry) -> dict:
+        return {
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "p50": entry.get_response_time_percentile(0.5),
+            "p95": entry.get_response_time_percentile(0.95),
+        }
+
+    result = {
+        "total": figures(stats.total),
+        "by_name": {name: figures(entry) for (name, _method), entry in stats.entries.items()},
+        "errors": [
+            {"error": str(error.error), "occurrences": error.occurrences}
+            for error in stats.errors.values()
+        ],
+    }
+    with open(os.environ["LOADTEST_RESULT"], "w") as fh:
+        json.dump(result, fh)

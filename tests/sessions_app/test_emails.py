@@ -1,0 +1,117 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from listening.enums import OutboxStatus
+from listening.models import OutboxMessage
+from sessions_app import services, tasks
+from sessions_app.enums import RegistrationStatus as R
+
+from ..factories import ListeningSessionFactory, ProfileFactory
+from .conftest import run_pending_registration_emails
+
+pytestmark = pytest.mark.django_db
+
+JOIN = "https://meet.example.org/secret-room-4242"
+
+
+def register(session, profile):
+    return services.register_for_session(
+        session=session, user=profile.user, privacy_consent=True
+    ).registration
+
+
+def test_confirmation_email_has_the_join_link_and_a_utc_calendar_file():
+    session = ListeningSessionFactory(
+        title="Regular pathways", starts_at=datetime(2031, 3, 4, 13, 0, tzinfo=UTC)
+    )
+    profile = ProfileFactory(full_name="Amina Diallo", time_zone="Asia/Kolkata")
+    register(session, profile)
+    message = OutboxMessage.objects.get()
+    tasks.task_send_registration_email(outbox_id=message.pk, **message.kwargs)
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DONE
+    [email] = mail.outbox
+    assert email.to == [profile.user.email]
+    assert email.subject == "[Listening] Your registration is confirmed: Regular pathways"
+    assert "Dear Amina Diallo," in email.body
+    assert JOIN in email.body
+    assert (
+        "March 4, 2031, 13:00–15:00 UTC\nMarch 4, 2031, 18:30–20:30 (Asia/Kolkata)\n" in email.body
+    )
+    [(filename, content, mimetype)] = email.attachments
+    assert (filename, mimetype) == (f"{session.slug}.ics", "text/calendar")
+    [event] = Calendar.from_ical(content).walk("VEVENT")
+    assert event.decoded("dtstart") == datetime(2031, 3, 4, 13, 0, tzinfo=UTC)
+    assert event.decoded("dtend") == datetime(2031, 3, 4, 15, 0, tzinfo=UTC)
+    assert str(event["summary"]) == "Regular pathways"
+    assert str(event["location"]) == JOIN
+
+
+def test_duplicate_delivery_sends_once():
+    register(ListeningSessionFactory(), ProfileFactory())
+    message = OutboxMessage.objects.get()
+    tasks.task_send_registration_email(outbox_id=message.pk, **message.kwargs)
+    tasks.task_send_registration_email(outbox_id=message.pk, **message.kwargs)
+    assert len(mail.outbox) == 1
+
+
+def test_emails_go_in_the_registrants_language():
+    session = ListeningSessionFactory(title="Session", title_fr="Séance", capacity=1)
+    register(session, ProfileFactory(preferred_language="en"))
+    register(session, ProfileFactory(preferred_language="fr"))
+    assert run_pending_registration_emails() == 2
+    assert [m.subject for m in mail.outbox] == [
+        "[Listening] Your registration is confirmed: Session",
+        "[Listening] You are on the waitlist: Séance",
+    ]
+    assert "/fr/sessions/me/sessions/#registration-" in mail.outbox[1].body
+
+
+def test_waitlist_email_gives_the_place_and_no_join_link():
+    session = ListeningSessionFactory(capacity=0)
+    register(session, ProfileFactory())
+    run_pending_registration_emails()
+    [email] = mail.outbox
+    assert "at place 1" in email.body
+    assert JOIN not in email.body
+    assert email.attachments == []
+
+
+def test_promotion_cancel_decline_and_pending_emails():
+    session = ListeningSessionFactory(capacity=1)
+    first, second, third = (register(session, ProfileFactory()) for _ in range(3))
+    services.cancel_registration(registration=first, user=first.user)
+    services.set_registration_status(registration=third, to_status=R.DECLINED)
+    # Six emails were scheduled; the three whose status changed before sending are skipped.
+    assert run_pending_registration_emails() == 6
+    subjects = [(m.to[0], m.subject.split(":")[0]) for m in mail.outbox]
+    assert subjects == [
+        (first.user.email, "[Listening] Registration cancelled"),
+        (second.user.email, "[Listening] A seat is yours"),
+        (third.user.email, "[Listening] Your registration was not accepted"),
+    ]
+    promoted = mail.outbox[1]
+    assert JOIN in promoted.body
+    assert [a[0] for a in promoted.attachments] == [f"{session.slug}.ics"]
+    for email in (mail.outbox[0], mail.outbox[2]):
+        assert JOIN not in email.body
+
+    approval = ListeningSessionFactory(requires_approval=True)
+    register(approval, ProfileFactory())
+    run_pending_registration_emails()
+    assert mail.outbox[-1].subject.startswith("[Listening] Registration received, awaiting")
+    assert JOIN not in mail.outbox[-1].body
+
+
+def test_stale_confirmation_is_not_sent_after_a_cancellation():
+    profile = ProfileFactory()
+    registration = register(ListeningSessionFactory(), profile)
+    services.cancel_registration(registration=registration, user=profile.user)
+    run_pending_registration_emails()
+    assert [m.subject for m in mail.outbox] == [
+        "[Listening] Registration cancelled: " + registration.session.title
+    ]
+    assert OutboxMessage.objects.filter(status=OutboxStatus.DONE).count() == 2

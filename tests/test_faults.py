@@ -1,0 +1,47 @@
+"""A stalled or absent broker costs a request a few seconds at most and loses nothing."""
+
+import time
+
+import pytest
+from django.utils import timezone
+
+from listening.enums import OutboxStatus
+from listening.outbox import flush_outbox, schedule_task
+
+from .helpers import DEAD_BROKER, blackhole_server, broker_url, drain_queue, purge_queue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stalled_broker_cannot_hang_the_health_check(client):
+    with blackhole_server() as url, broker_url(url):
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "error"
+    assert elapsed < 15
+
+
+def test_stalled_broker_keeps_the_task_for_later(django_capture_on_commit_callbacks):
+    with blackhole_server() as url, broker_url(url):
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            message = schedule_task("listening.tasks.task_flush_outbox")
+        elapsed = time.monotonic() - started
+    assert elapsed < 15
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING
+
+    purge_queue()
+    assert flush_outbox(now=timezone.now() + timezone.timedelta(minutes=1)) == 1
+    assert [m["kwargs"]["outbox_id"] for m in drain_queue()] == [message.pk]
+
+
+def test_flush_is_harmless_while_the_broker_is_down(django_capture_on_commit_callbacks):
+    with broker_url(DEAD_BROKER):
+        with django_capture_on_commit_callbacks(execute=True):
+            message = schedule_task("listening.tasks.task_flush_outbox")
+        assert flush_outbox(now=timezone.now() + timezone.timedelta(minutes=1)) == 0
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 2)

@@ -1,0 +1,61 @@
+"""Language choice by URL prefix, the switcher, and the remembered preference."""
+
+import pytest
+from django.conf import settings
+
+from .factories import PASSWORD, ProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_switcher_keeps_the_visitor_on_the_same_page(client):
+    response = client.post(
+        "/i18n/setlang/", {"language": "es", "next": "/en/sessions/"}, HTTP_REFERER="/en/sessions/"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/es/sessions/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+
+
+def test_switcher_ignores_an_unknown_language(client):
+    response = client.post("/i18n/setlang/", {"language": "xx", "next": "/fr/sessions/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/sessions/"
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_switcher_refuses_get(client):
+    assert client.get("/i18n/setlang/?language=fr").status_code == 405
+
+
+def test_signed_in_choice_is_remembered_in_the_profile(client):
+    profile = ProfileFactory(preferred_language="en")
+    client.force_login(profile.user)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/en/"})
+    profile.refresh_from_db()
+    assert profile.preferred_language == "fr"
+
+    client.cookies.clear()
+    client.force_login(profile.user)
+    client.get("/en/sessions/")  # any page sets the cookie back to the preference
+    response = client.get("/")
+    assert response["Location"] == "/fr/"
+
+
+def test_sign_in_continues_in_the_preferred_language(client):
+    profile = ProfileFactory(preferred_language="es", user=UserFactory(email="ana@example.org"))
+    response = client.post(
+        "/en/accounts/login/", {"login": "ana@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/es/"
+    assert profile.user.pk == int(client.session["_auth_user_id"])
+
+
+def test_first_sign_in_without_a_profile_goes_to_the_profile(client):
+    UserFactory(email="new@example.org")
+    response = client.post(
+        "/en/accounts/login/", {"login": "new@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/en/sessions/me/profile/"

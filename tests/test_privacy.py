@@ -1,0 +1,138 @@
+"""Data protection: export, account deletion, and purging after a session is held."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from interventions.models import Intervention
+from sessions_app.models import Profile, Registration
+
+from .factories import (
+    PASSWORD,
+    InterventionFactory,
+    ListeningSessionFactory,
+    ProfileFactory,
+    RegistrationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_download_my_data_contains_only_my_data(client):
+    me = ProfileFactory(full_name="Ana Ruiz", organization="Red Migrante").user
+    other = ProfileFactory(full_name="Someone Else").user
+    RegistrationFactory(user=me, role="Coordinator", accessibility_needs="Captions")
+    InterventionFactory(author=me, title="My own input")
+    InterventionFactory(author=other, title="Not mine")
+    client.force_login(me)
+
+    response = client.get("/en/privacy/my-data/download/")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="listening-my-data.json"'
+    data = json.loads(response.content)
+    assert data["account"]["email"] == me.email
+    assert data["profile"]["full_name"] == "Ana Ruiz"
+    assert [r["role"] for r in data["registrations"]] == ["Coordinator"]
+    assert [r["accessibility_needs"] for r in data["registrations"]] == ["Captions"]
+    assert [i["title"] for i in data["interventions"]] == ["My own input"]
+    assert "Someone Else" not in response.content.decode()
+
+
+def test_my_data_pages_need_sign_in(client):
+    for url in (
+        "/en/privacy/my-data/",
+        "/en/privacy/my-data/download/",
+        "/en/privacy/delete-account/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/en/accounts/login/")
+
+
+def test_delete_account_keeps_approved_interventions_anonymously(client):
+    profile = ProfileFactory(full_name="Ana Ruiz", organization="Red Migrante")
+    me = profile.user
+    RegistrationFactory(user=me)
+    approved = InterventionFactory(
+        author=me, status="approved", credit="named", credit_name="Ana Ruiz",
+        credit_organization="Red Migrante",
+    )  # fmt: skip
+    InterventionFactory(author=me, status="draft", title="Unfinished")
+    InterventionFactory(author=me, status="submitted", title="Waiting")
+    client.force_login(me)
+
+    response = client.post("/en/privacy/delete-account/", {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+    assert not get_user_model().objects.filter(pk=me.pk).exists()
+    assert not Profile.objects.filter(pk=profile.pk).exists()
+    assert Registration.objects.filter(user_id=me.pk).count() == 0
+    assert list(Intervention.objects.values_list("pk", flat=True)) == [approved.pk]
+    approved.refresh_from_db()
+    kept = (approved.author, approved.credit, approved.credit_name, approved.credit_organization)
+    assert kept == (None, "anonymous", "", "")
+    assert approved.public_credit == "Anonymous participant"
+    assert "_auth_user_id" not in client.session
+
+
+def test_delete_account_with_a_wrong_password_changes_nothing(client):
+    me = ProfileFactory().user
+    InterventionFactory(author=me, status="approved")
+    client.force_login(me)
+
+    response = client.post("/en/privacy/delete-account/", {"password": "wrong", "confirm": "on"})
+
+    assert response.status_code == 200
+    assert "This password is not correct." in response.text
+    assert get_user_model().objects.filter(pk=me.pk).exists()
+    assert Intervention.objects.get().author == me
+
+
+def test_purge_clears_details_after_the_retention_period():
+    long_ago = timezone.now() - timedelta(days=400)
+    held = ListeningSessionFactory(status="held", starts_at=long_ago)
+    recent = ListeningSessionFactory(status="held", starts_at=timezone.now() - timedelta(days=10))
+    listed = RegistrationFactory(
+        session=held, organization="Listed org", consent_to_be_listed=True,
+        role="Director", accessibility_needs="Sign language", wishes_to_speak=True,
+    )  # fmt: skip
+    unlisted = RegistrationFactory(
+        session=held, organization="Unlisted org", consent_to_be_listed=False, role="Officer"
+    )
+    kept = RegistrationFactory(session=recent, role="Kept role", accessibility_needs="Captions")
+
+    call_command("purge_personal_data", "--days", "365", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    listed.refresh_from_db()
+    unlisted.refresh_from_db()
+    kept.refresh_from_db()
+    assert (listed.role, listed.accessibility_needs, listed.wishes_to_speak) == ("", "", False)
+    assert listed.organization == "Listed org"
+    assert (unlisted.role, unlisted.organization, str(unlisted.country)) == ("", "", "")
+    assert (kept.role, kept.accessibility_needs) == ("Kept role", "Captions")
+
+    from listening.privacy import purge_personal_data
+
+    assert purge_personal_data(retention_days=365) == 0
+
+
+def test_deleting_an_account_gives_its_seat_to_the_waitlist(
+    client, django_capture_on_commit_callbacks
+):
+    session = ListeningSessionFactory(capacity=1)
+    me = ProfileFactory().user
+    RegistrationFactory(session=session, user=me, status="confirmed")
+    waiting = RegistrationFactory(session=session, status="waitlisted")
+    client.force_login(me)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post("/en/privacy/delete-account/", {"password": PASSWORD, "confirm": "on"})
+
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
