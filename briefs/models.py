@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -62,3 +63,18 @@ class BriefPack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} — #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("briefs:detail", kwargs={"pk": self.pk})
+
+    @property
+    def download_url(self) -> str:
+        return reverse("briefs:download", kwargs={"pk": self.pk})
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == PackStatus.DONE and bool(self.pdf)
+
+    @property
+    def download_filename(self) -> str:
+        return f"input-pack-{self.session.slug}-{self.pk}.pdf"

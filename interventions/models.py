@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -120,6 +121,10 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        """The author's page for this intervention."""
+        return reverse("interventions:detail", kwargs={"pk": self.pk})
 
     @property
     def public_credit(self) -> str:

@@ -15,8 +15,20 @@ SESSION = "/sessions/covid-19-regular-pathways/"
 
 PUBLIC_PAGES = ["/", SESSION, "/sessions/", "/accounts/signup/", "/accounts/login/", "/privacy/"]
 # (account, path) — pages behind sign-in, visited as the demo account that can see them.
+STAKEHOLDER = "stakeholder@example.org"
+WG3 = "wg3@example.org"
 SIGNED_IN_PAGES = [
-    ("stakeholder@example.org", "/privacy/my-data/"),
+    (STAKEHOLDER, "/sessions/me/profile/"),
+    (STAKEHOLDER, "/sessions/second-session/register/"),
+    (STAKEHOLDER, "/sessions/me/sessions/"),
+    (STAKEHOLDER, "/interventions/new/covid-19-regular-pathways/"),
+    (STAKEHOLDER, "/interventions/"),
+    (STAKEHOLDER, "/interventions/{draft}/"),
+    (STAKEHOLDER, "/privacy/my-data/"),
+    (WG3, "/interventions/approved/"),
+    (WG3, "/interventions/approved/{approved}/"),
+    (WG3, "/packs/"),
+    (WG3, "/packs/session/covid-19-regular-pathways/"),
 ]
 
 
@@ -39,7 +51,17 @@ def sign_in(page, email: str, language: str) -> None:
 
 @pytest.fixture
 def demo(transactional_db):
+    from interventions.models import Intervention
+    from tests.factories import ListeningSessionFactory
+
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    ListeningSessionFactory(slug="second-session", title="A second listening session")
+    mine = Intervention.objects.filter(author__email=STAKEHOLDER)
+    return {
+        "draft": mine.filter(status="draft").values_list("pk", flat=True).first()
+        or mine.values_list("pk", flat=True).first(),
+        "approved": Intervention.objects.filter(status="approved").values_list("pk", flat=True)[0],
+    }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -61,7 +83,7 @@ def test_signed_in_pages_have_no_violations(page, demo, language):
             page.context.clear_cookies()
             sign_in(page, email, language)
             current = email
-        response = page.goto(f"/{language}{path}")
+        response = page.goto(f"/{language}{path.format(**demo)}")
         assert response.status == 200, path
         found[path] = violations(page)
     assert found == {path: [] for _email, path in SIGNED_IN_PAGES}

@@ -13,6 +13,7 @@ def demo(transactional_db):
     ("language", "heading", "session_heading"),
     [
         ("en", "Stakeholder listening sessions", "Stakeholder Listening Session: COVID-19"),
+        ("fr", "Sessions d’écoute des parties prenantes", "Session d'écoute des parties prenantes"),
     ],
 )
 def test_home_and_demo_session_load_without_console_errors(

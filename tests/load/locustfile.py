@@ -13,6 +13,9 @@ EMAILS = iter(PLAN["emails"])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="submission_token" value="([^"]*)"')
 finished = {"users": 0}
+# Emails whose registration and intervention the server confirmed (302): each must be stored.
+confirmed_registrations: list[str] = []
+confirmed_interventions: list[str] = []
 
 
 def csrf(response) -> str:
@@ -23,7 +26,7 @@ def csrf(response) -> str:
 class Stakeholder(HttpUser):
     wait_time = between(0.1, 0.5)
 
-    def post(self, url: str, data: dict, name: str):
+    def post(self, url: str, data: dict, name: str) -> bool:
         page = self.client.get(url, name=name + " form")
         data = {"csrfmiddlewaretoken": csrf(page), **data}
         token = TOKEN.search(page.text)
@@ -39,18 +42,21 @@ class Stakeholder(HttpUser):
                 response.failure(f"not accepted: {response.status_code}")
             else:
                 response.success()
+                return True
+        return False
 
     @task
     def journey(self):
         email = next(EMAILS)
         self.post("/en/accounts/login/", {"login": email, "password": PLAN["password"]}, "login")
         slug = PLAN["session"]
-        self.post(
+        if self.post(
             f"/en/sessions/{slug}/register/",
             {"role": "Programme officer", "privacy_consent": "on", "consent_to_be_listed": "on"},
             "register",
-        )
-        self.post(
+        ):
+            confirmed_registrations.append(email)
+        if self.post(
             f"/en/interventions/new/{slug}/",
             {
                 "kind": "challenge",
@@ -63,7 +69,8 @@ class Stakeholder(HttpUser):
                 "submit": "1",
             },
             "submit intervention",
-        )
+        ):
+            confirmed_interventions.append(email)
         finished["users"] += 1
         if finished["users"] >= PLAN["users"]:
             self.environment.runner.quit()
@@ -86,6 +93,8 @@ def _write_figures(environment, **_kwargs):
     result = {
         "total": figures(stats.total),
         "by_name": {name: figures(entry) for (name, _method), entry in stats.entries.items()},
+        "registered": confirmed_registrations,
+        "submitted": confirmed_interventions,
         "errors": [
             {"error": str(error.error), "occurrences": error.occurrences}
             for error in stats.errors.values()

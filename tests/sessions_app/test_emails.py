@@ -65,7 +65,7 @@ def test_emails_go_in_the_registrants_language():
     assert run_pending_registration_emails() == 2
     assert [m.subject for m in mail.outbox] == [
         "[Listening] Your registration is confirmed: Session",
-        "[Listening] You are on the waitlist: Séance",
+        "[Listening] Vous êtes sur liste d’attente : Séance",
     ]
     assert "/fr/sessions/me/sessions/#registration-" in mail.outbox[1].body
 
@@ -115,3 +115,44 @@ def test_stale_confirmation_is_not_sent_after_a_cancellation():
         "[Listening] Registration cancelled: " + registration.session.title
     ]
     assert OutboxMessage.objects.filter(status=OutboxStatus.DONE).count() == 2
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "registration_confirmed",
+        "registration_waitlisted",
+        "registration_promoted",
+        "registration_pending",
+        "registration_declined",
+        "registration_cancelled",
+    ],
+)
+def test_every_registration_email_is_translated(language, template):
+    from django.utils import translation
+
+    session = ListeningSessionFactory(
+        title="Session", title_fr="Séance", title_es="Sesión", capacity=5
+    )
+    registration = register(session, ProfileFactory(preferred_language=language))
+    mail.outbox.clear()
+
+    services.send_registration_email(
+        registration=registration, template=template, status=registration.status
+    )
+
+    [email] = mail.outbox
+    with translation.override("en"):
+        from listening.emails import render_text
+
+        english_subject = render_text(f"emails/{template}_subject.txt", {"session": session})
+        english_body = render_text(
+            f"emails/{template}_body.txt", {"session": session, "registration": registration}
+        )
+    localized_title = {"fr": "Séance", "es": "Sesión"}[language]
+    assert localized_title in email.subject
+    assert email.subject.split(":")[0] not in english_subject
+    first_english_line = next(line for line in english_body.splitlines() if line.strip())
+    assert first_english_line not in email.body
+    assert f"/{language}/sessions/" in email.body

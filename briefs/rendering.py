@@ -1,0 +1,147 @@
+"""HTML to PDF with WeasyPrint, locked down. The only module that imports WeasyPrint.
+
+The URL fetcher serves the project's packaged assets (``pack-asset:`` URLs resolved inside
+``briefs/assets/``) and ``data:`` URIs, and refuses everything else: other files, any http(s)
+host (loopback and link-local included), redirects. Embedded attachments are dropped and
+presentational hints stay off, so a pack contains nothing but what its templates draw.
+"""
+
+import logging
+import mimetypes
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib import request as urllib_request
+
+# WeasyPrint reports every step at INFO level; only a build that asks for progress hears them.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+import weasyprint  # noqa: E402
+from weasyprint.logger import PROGRESS_LOGGER  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+ASSET_SCHEME = "pack-asset"
+ASSETS_DIR = (Path(__file__).resolve().parent / "assets").resolve()
+BASE_URL = f"{ASSET_SCHEME}:/"
+
+
+class RefusedURL(ValueError):
+    """A resource the pack may not load."""
+
+
+class PackURLFetcher(URLFetcher):
+    """Serve packaged assets and data: URIs only; record and refuse every other URL."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        scheme, _, rest = url.partition(":")
+        scheme = scheme.lower()
+        if scheme == "data":
+            request = urllib_request.Request(url)  # noqa: S310  # data: only, checked above
+            response = urllib_request.DataHandler().data_open(request)
+            return URLFetcherResponse(url, response.read(), dict(response.headers.items()))
+        if scheme == ASSET_SCHEME:
+            path = self.asset_path(rest)
+            if path is not None:
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+        self.refused.append(url)
+        raise RefusedURL(f"The pack may not load {url[:200]}")
+
+    @staticmethod
+    def asset_path(rest: str) -> Path | None:
+        """The packaged file a ``pack-asset:`` URL names, or None when it is outside the assets."""
+        relative = rest.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+        if not relative:
+            return None
+        candidate = (ASSETS_DIR / relative).resolve()
+        if not candidate.is_relative_to(ASSETS_DIR) or not candidate.is_file():
+            return None
+        return candidate
+
+
+@dataclass
+class RenderedPDF:
+    pdf: bytes
+    page_count: int
+    layout_seconds: float
+    write_seconds: float
+    refused_urls: list[str] = field(default_factory=list)
+
+
+class _PageProgress(logging.Handler):
+    """Turn WeasyPrint's "Creating layout - Page N" messages of one thread into callbacks."""
+
+    def __init__(self, on_page: Callable[[int], None]) -> None:
+        super().__init__(level=logging.INFO)
+        self.on_page = on_page
+        self.thread_id = threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread_id or not record.args:
+            return
+        if "Creating layout - Page" in str(record.msg) and isinstance(record.args[0], int):
+            self.on_page(record.args[0])
+
+
+@contextmanager
+def _page_progress(on_page: Callable[[int], None] | None):
+    handler = _PageProgress(on_page or (lambda _page: None))
+    previous = (PROGRESS_LOGGER.level, PROGRESS_LOGGER.propagate)
+    PROGRESS_LOGGER.addHandler(handler)
+    # One line per page would flood the worker's log: the pack's own progress replaces them.
+    PROGRESS_LOGGER.setLevel(logging.INFO)
+    PROGRESS_LOGGER.propagate = False
+    try:
+        yield
+    finally:
+        PROGRESS_LOGGER.removeHandler(handler)
+        PROGRESS_LOGGER.level, PROGRESS_LOGGER.propagate = previous
+
+
+def render_pdf(
+    *,
+    html: str,
+    on_page: Callable[[int], None] | None = None,
+    on_write: Callable[[int], None] | None = None,
+) -> RenderedPDF:
+    """Lay out `html` (a complete document) and write it as PDF bytes.
+
+    `on_page(n)` is called as page n is laid out, `on_write(pages)` before the PDF is written.
+    Resources other than packaged assets and data: URIs are refused (listed in `refused_urls`).
+    Raises whatever WeasyPrint raises for a document it cannot lay out.
+    """
+    fetcher = PackURLFetcher()
+    started = time.perf_counter()
+    with _page_progress(on_page):
+        document = weasyprint.HTML(
+            string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
+        ).render(presentational_hints=False)
+        laid_out = time.perf_counter()
+        # No file of any origin is ever embedded: drop <link rel=attachment> and such links.
+        document.metadata.attachments = []
+        for page in document.pages:
+            page.links = [link for link in page.links if link[0] != "attachment"]
+        if on_write is not None:
+            on_write(len(document.pages))
+        pdf = document.write_pdf(attachments=[], pdf_forms=False, custom_metadata=False)
+    return RenderedPDF(
+        pdf=pdf,
+        page_count=len(document.pages),
+        layout_seconds=laid_out - started,
+        write_seconds=time.perf_counter() - laid_out,
+        refused_urls=list(fetcher.refused),
+    )
+
+
+def render_pdf_plain(*, html: str) -> bytes:
+    """WeasyPrint with nothing around it, for the benchmark's floor (same fetcher, no hooks)."""
+    return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=PackURLFetcher()).write_pdf()

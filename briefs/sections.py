@@ -1,0 +1,348 @@
+"""The pack as a list of sections, each built from its own inputs and with its own digest.
+
+Front matter (cover, key figures, contents), one section per theme (inside it, by region) and
+the annexes. A section's digest covers everything it shows, so a later step can render sections
+on several workers and reuse those whose inputs did not change; the pack's content hash combines
+the digests with the filters and the template version.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from interventions.enums import InterventionKind
+from interventions.models import Intervention, Region, Theme
+from listening.enums import Language
+from sessions_app.enums import StakeholderType
+
+from .charts import bar_chart_svg
+from .selectors import PackInputs
+
+# Bump when the templates or the CSS change what a pack looks like: old packs are not reused.
+PACK_TEMPLATE_VERSION = "2026-11-28.3"
+
+CO_LEADS = "OHCHR, ACT Alliance and APRRN, with the Network secretariat"
+
+
+def _digest(value) -> str:
+    payload = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class InterventionEntry:
+    """One intervention as the pack shows it."""
+
+    intervention: Intervention
+    title: str
+    original_title: str
+    english_text: str
+    original_text: str
+    translation_pending: bool
+    language_name: str
+    kind_label: str
+    other_themes: list[str]
+    regions: list[str]
+    countries: list[str]
+    stakeholder_type: str
+    credit: str
+    digest: str
+
+
+@dataclass
+class RegionGroup:
+    key: str
+    name: str
+    entries: list[InterventionEntry] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One part of the pack: a template, the context it is rendered from, and their digest."""
+
+    key: str
+    title: str
+    template: str
+    context: dict
+    digest: str
+    intervention_count: int = 0
+
+    def render(self) -> SafeString:
+        """The section's HTML (autoescaped template output)."""
+        return render_to_string(self.template, self.context)
+
+
+def _label(choices, value: str, *, empty: str) -> str:
+    if not value:
+        return empty
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def build_entry(intervention: Intervention) -> InterventionEntry:
+    """What the pack shows of one intervention (themes and regions must be prefetched)."""
+    is_english = intervention.language == Language.EN
+    translation = intervention.english_text.strip()
+    other_themes = [
+        theme.name
+        for theme in intervention.themes.all()
+        if theme.pk != intervention.primary_theme_id
+    ]
+    entry = InterventionEntry(
+        intervention=intervention,
+        title=intervention.title
+        if is_english
+        else (intervention.english_title or intervention.title),
+        original_title="" if is_english or not intervention.english_title else intervention.title,
+        english_text=intervention.body if is_english else translation,
+        original_text="" if is_english else intervention.body,
+        translation_pending=not is_english and not translation,
+        language_name=_label(Language, intervention.language, empty=_("Not stated")),
+        kind_label=_label(InterventionKind, intervention.kind, empty=_("Not stated")),
+        other_themes=other_themes,
+        regions=[region.name for region in intervention.regions.all()],
+        countries=[country.name for country in intervention.countries],
+        stakeholder_type=_label(
+            StakeholderType, intervention.stakeholder_type, empty=_("Not stated")
+        ),
+        credit=intervention.public_credit,
+        digest="",
+    )
+    entry.digest = _digest(
+        [
+            intervention.pk,
+            intervention.updated_at.isoformat() if intervention.updated_at else "",
+            entry.title,
+            entry.original_title,
+            entry.english_text,
+            entry.original_text,
+            intervention.language,
+            entry.kind_label,
+            entry.other_themes,
+            entry.regions,
+            entry.countries,
+            entry.stakeholder_type,
+            entry.credit,
+        ]
+    )
+    return entry
+
+
+def _group_by_region(entries: list[InterventionEntry], regions: list[Region]) -> list[RegionGroup]:
+    by_region = {region.pk: RegionGroup(key=region.slug, name=region.name) for region in regions}
+    several = RegionGroup(key="several-regions", name=_("Across several regions"))
+    unstated = RegionGroup(key="no-region", name=_("No region stated"))
+    for entry in entries:
+        placed = list(entry.intervention.regions.all())
+        if len(placed) == 1 and placed[0].pk in by_region:
+            by_region[placed[0].pk].entries.append(entry)
+        elif placed:
+            several.entries.append(entry)
+        else:
+            unstated.entries.append(entry)
+    groups = [*by_region.values(), several, unstated]
+    return [group for group in groups if group.entries]
+
+
+def _chart_rows(counter: Counter, labels: list[tuple[str, str]]) -> list[tuple[str, int]]:
+    return [(label, counter.get(key, 0)) for key, label in labels]
+
+
+def build_front_matter(
+    *, inputs: PackInputs, entries: list[InterventionEntry], theme_sections: list[Section]
+) -> Section:
+    """Cover, key figures with charts, and contents."""
+    session = inputs.session
+    by_region = Counter(
+        region.slug for entry in entries for region in entry.intervention.regions.all()
+    )
+    by_theme = Counter(entry.intervention.primary_theme.slug for entry in entries)
+    by_kind = Counter(entry.intervention.kind for entry in entries)
+    by_stakeholder = Counter(entry.stakeholder_type for entry in entries)
+    by_language = Counter(entry.language_name for entry in entries)
+    region_rows = _chart_rows(by_region, [(r.slug, r.name) for r in inputs.regions])
+    theme_rows = _chart_rows(
+        by_theme, [(t.slug, t.name) for t in inputs.themes if t.is_active or by_theme.get(t.slug)]
+    )
+    kind_rows = _chart_rows(by_kind, [(k.value, str(k.label)) for k in InterventionKind])
+    stakeholder_rows = sorted(by_stakeholder.items(), key=lambda item: (-item[1], item[0]))
+    countries = {country for entry in entries for country in entry.countries}
+    theme_names = {t.slug: t.name for t in inputs.themes}
+    region_names = {r.slug: r.name for r in inputs.regions}
+    filters = [
+        (_("Themes"), [theme_names.get(slug, slug) for slug in inputs.filters.themes]),
+        (_("Regions"), [region_names.get(slug, slug) for slug in inputs.filters.regions]),
+        (
+            _("Types"),
+            [_label(InterventionKind, kind, empty="") for kind in inputs.filters.kinds],
+        ),
+    ]
+    figures = {
+        "interventions": len(entries),
+        "organizations": len(
+            {
+                e.intervention.credit_organization
+                for e in entries
+                if e.intervention.credit_organization
+            }
+        ),
+        "countries": len(countries),
+        "languages": sorted(by_language.items()),
+        "translations_pending": sum(1 for entry in entries if entry.translation_pending),
+    }
+    contents = [
+        (section.key, section.title, section.intervention_count) for section in theme_sections
+    ]
+    context = {
+        "session": session,
+        "co_leads": CO_LEADS,
+        "filters": [(name, values) for name, values in filters if values],
+        "figures": figures,
+        "region_rows": region_rows,
+        "theme_rows": theme_rows,
+        "kind_rows": kind_rows,
+        "stakeholder_rows": stakeholder_rows,
+        "contents": contents,
+    }
+    digest = _digest(
+        [
+            session.pk,
+            session.title,
+            session.brief_title,
+            session.organizers,
+            session.starts_at.isoformat(),
+            [(name, list(values)) for name, values in filters],
+            figures,
+            region_rows,
+            theme_rows,
+            kind_rows,
+            stakeholder_rows,
+            contents,
+        ]
+    )
+    return Section(
+        key="front",
+        title=_("Front matter"),
+        template="briefs/pdf/front.html",
+        context=context,
+        digest=digest,
+    )
+
+
+def attach_charts(section: Section) -> None:
+    """Draw the key-figure charts of the front matter (kept out of the digest: derived data)."""
+    context = section.context
+    rows = [
+        (_("Inputs by region"), context["region_rows"]),
+        (_("Inputs by primary theme"), context["theme_rows"]),
+        (_("Inputs by type"), context["kind_rows"]),
+        (_("Inputs by stakeholder type"), context["stakeholder_rows"]),
+    ]
+    context["charts"] = [(title, bar_chart_svg(title=title, items=items)) for title, items in rows]
+
+
+def build_theme_section(
+    *, theme: Theme, entries: list[InterventionEntry], regions: list[Region], number: int
+) -> Section:
+    groups = _group_by_region(entries, regions)
+    return Section(
+        key=f"theme-{theme.slug}",
+        title=theme.name,
+        template="briefs/pdf/theme.html",
+        context={"theme": theme, "number": number, "groups": groups, "count": len(entries)},
+        digest=_digest(
+            [theme.slug, theme.name, theme.description, number]
+            + [[g.key, g.name, [e.digest for e in g.entries]] for g in groups]
+        ),
+        intervention_count=len(entries),
+    )
+
+
+def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Section:
+    context = {
+        "session": inputs.session,
+        "organizations": inputs.organizations,
+        "intervention_count": len(entries),
+    }
+    return Section(
+        key="annexes",
+        title=_("Annexes"),
+        template="briefs/pdf/annexes.html",
+        context=context,
+        digest=_digest([inputs.organizations, len(entries)]),
+    )
+
+
+def build_sections(*, inputs: PackInputs) -> list[Section]:
+    """The sections of a pack, in order: front matter, one per theme with inputs, annexes."""
+    entries = [build_entry(intervention) for intervention in inputs.interventions]
+    by_theme: dict[int, list[InterventionEntry]] = {}
+    for entry in entries:
+        by_theme.setdefault(entry.intervention.primary_theme_id, []).append(entry)
+    themes = list(inputs.themes)
+    known = {theme.pk for theme in themes}
+    themes += sorted(
+        {
+            e.intervention.primary_theme
+            for e in entries
+            if e.intervention.primary_theme_id not in known
+        },
+        key=lambda theme: (theme.order, theme.slug),
+    )
+    theme_sections = []
+    for theme in themes:
+        if theme.pk in by_theme:
+            theme_sections.append(
+                build_theme_section(
+                    theme=theme,
+                    entries=by_theme[theme.pk],
+                    regions=inputs.regions,
+                    number=len(theme_sections) + 1,
+                )
+            )
+    front = build_front_matter(inputs=inputs, entries=entries, theme_sections=theme_sections)
+    return [front, *theme_sections, build_annexes(inputs=inputs, entries=entries)]
+
+
+def compute_content_hash(*, inputs: PackInputs, sections: list[Section]) -> str:
+    """The hash of what a pack shows: section digests, filters and the template version."""
+    return _digest(
+        [
+            PACK_TEMPLATE_VERSION,
+            inputs.session.pk,
+            inputs.filters.as_json(),
+            [(section.key, section.digest) for section in sections],
+        ]
+    )
+
+
+def render_document(
+    *, inputs: PackInputs, sections: list[Section], generated_at: datetime, on_section=None
+) -> str:
+    """The complete HTML of the pack: each section rendered from its own context, then framed."""
+    rendered = []
+    for section in sections:
+        if on_section is not None:
+            on_section(section)
+        if section.key == "front":
+            attach_charts(section)
+            section.context["generated_at"] = generated_at
+        rendered.append(section.render())
+    session = inputs.session
+    return render_to_string(
+        "briefs/pdf/pack.html",
+        {
+            "session": session,
+            "sections": rendered,
+            "generated_at": generated_at,
+            "document_title": session.brief_title or session.title,
+        },
+    )

@@ -1,0 +1,321 @@
+"""The Working Group 3 pages: permissions, the request form, status, download."""
+
+import pytest
+from django.urls import reverse
+
+from briefs.models import BriefPack
+from listening.roles import WORKING_GROUP
+from tests.factories import BriefPackFactory, ListeningSessionFactory, UserFactory
+
+from .conftest import pdf_text
+
+
+@pytest.fixture
+def built_pack(pack_session, wg3_user, approved):
+    from briefs.tasks import task_build_brief_pack
+
+    approved(body="Sentineldownload")
+    pack = BriefPackFactory(session=pack_session, requested_by=wg3_user)
+    task_build_brief_pack(pack_id=pack.pk)
+    pack.refresh_from_db()
+    return pack
+
+
+def urls(session, pack_id):
+    return {
+        "sessions": ("get", reverse("briefs:sessions")),
+        "session": ("get", reverse("briefs:session", kwargs={"slug": session.slug})),
+        "request": ("post", reverse("briefs:session", kwargs={"slug": session.slug})),
+        "detail": ("get", reverse("briefs:detail", kwargs={"pk": pack_id})),
+        "status": ("get", reverse("briefs:status", kwargs={"pk": pack_id})),
+        "download": ("get", reverse("briefs:download", kwargs={"pk": pack_id})),
+        "retry": ("post", reverse("briefs:retry", kwargs={"pk": pack_id})),
+    }
+
+
+def statuses(client, session, pack_id):
+    result = {}
+    for name, (method, url) in urls(session, pack_id).items():
+        response = getattr(client, method)(url)
+        result[name] = response.status_code
+        if response.status_code == 302:
+            result[name] = response["Location"].split("?")[0]
+    return result
+
+
+@pytest.mark.parametrize("role", ["anonymous", "stakeholder", "secretariat"])
+def test_only_working_group_and_superusers_reach_packs(client, built_pack, role):
+    if role != "anonymous":
+        groups = {"stakeholder": [], "secretariat": ["Secretariat"]}[role]
+        client.force_login(UserFactory(groups=groups))
+    missing_id = built_pack.pk + 1000
+
+    real = statuses(client, built_pack.session, built_pack.pk)
+    guessed = statuses(client, built_pack.session, missing_id)
+
+    expected = "/en/accounts/login/" if role == "anonymous" else 403
+    assert set(real.values()) == {expected}
+    assert guessed == real  # a guessed id tells nothing more
+    assert BriefPack.objects.count() == 1
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_working_group_and_superusers_get_every_page(client, built_pack, superuser):
+    user = UserFactory(is_superuser=True) if superuser else UserFactory(groups=[WORKING_GROUP])
+    client.force_login(user)
+    pages = urls(built_pack.session, built_pack.pk)
+
+    assert {
+        name: getattr(client, method)(url).status_code
+        for name, (method, url) in pages.items()
+        if name not in ("request", "retry")
+    } == {"sessions": 200, "session": 200, "detail": 200, "status": 200, "download": 200}
+    missing = urls(built_pack.session, built_pack.pk + 1000)
+    assert client.get(missing["detail"][1]).status_code == 404
+    assert client.get(missing["status"][1]).status_code == 404
+    assert client.get(missing["download"][1]).status_code == 404
+    assert client.post(missing["retry"][1]).status_code == 404
+
+
+def test_download_streams_the_private_file_as_an_attachment(client, wg3_user, built_pack):
+    client.force_login(wg3_user)
+
+    response = client.get(reverse("briefs:download", kwargs={"pk": built_pack.pk}))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="input-pack-{built_pack.session.slug}-{built_pack.pk}.pdf"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert "Sentineldownload" in pdf_text(b"".join(response.streaming_content))
+
+
+def test_a_pack_without_pdf_cannot_be_downloaded(client, wg3_user, pack_session):
+    client.force_login(wg3_user)
+    for status in ("queued", "running", "failed"):
+        pack = BriefPackFactory(session=pack_session, status=status)
+        assert client.get(reverse("briefs:download", kwargs={"pk": pack.pk})).status_code == 404
+
+
+def test_status_view_reports_progress_as_json(client, wg3_user, pack_session):
+    client.force_login(wg3_user)
+    pack = BriefPackFactory(
+        session=pack_session, status="running", progress=42, stage="laying out page 40"
+    )
+
+    response = client.get(reverse("briefs:status", kwargs={"pk": pack.pk}))
+
+    assert response.json() == {
+        "id": pack.pk,
+        "status": "running",
+        "status_display": "Building",
+        "progress": 42,
+        "stage": "laying out page 40",
+        "page_count": None,
+        "intervention_count": None,
+        "error": "",
+        "download_url": None,
+    }
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_pack_page_shows_the_status_without_javascript(client, wg3_user, pack_session):
+    client.force_login(wg3_user)
+    pack = BriefPackFactory(
+        session=pack_session, status="running", progress=57, stage="laying out page 12"
+    )
+
+    html = client.get(reverse("briefs:detail", kwargs={"pk": pack.pk})).content.decode()
+
+    assert '<progress id="pack-progress" class="progress" max="100" value="57">' in html
+    assert "laying out page 12" in html
+    assert f'href="/en/packs/{pack.pk}/"' in html  # the refresh link
+    assert "js/brief-pack.js" in html
+
+
+def test_failed_pack_page_offers_retry(
+    client, wg3_user, pack_session, django_capture_on_commit_callbacks
+):
+    client.force_login(wg3_user)
+    pack = BriefPackFactory(
+        session=pack_session, status="failed", error="The PDF could not be built."
+    )
+    detail = reverse("briefs:detail", kwargs={"pk": pack.pk})
+
+    html = client.get(detail).content.decode()
+    assert "The PDF could not be built." in html
+    assert reverse("briefs:retry", kwargs={"pk": pack.pk}) in html
+
+    response = client.post(reverse("briefs:retry", kwargs={"pk": pack.pk}))
+    assert response["Location"] == detail
+    pack.refresh_from_db()
+    assert pack.status == "queued"
+
+    again = client.post(reverse("briefs:retry", kwargs={"pk": pack.pk}), follow=True)
+    assert "Only a failed pack can be tried again." in again.content.decode()
+
+
+def test_request_form_creates_a_pack_and_redirects_to_it(client, wg3_user, pack_session, approved):
+    approved()
+    client.force_login(wg3_user)
+
+    response = client.post(
+        reverse("briefs:session", kwargs={"slug": pack_session.slug}),
+        {"themes": ["regularization"], "regions": ["africa"], "kinds": ["challenge"]},
+    )
+
+    pack = BriefPack.objects.get()
+    assert response["Location"] == reverse("briefs:detail", kwargs={"pk": pack.pk})
+    assert pack.filters == {
+        "themes": ["regularization"],
+        "regions": ["africa"],
+        "kinds": ["challenge"],
+    }
+    assert pack.requested_by == wg3_user
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"themes": ["no-such-theme"]},
+        {"regions": ["atlantis"]},
+        {"kinds": ["gossip"]},
+        {"themes": ["x\x00y"]},
+        {"regions": ["' OR 1=1 --"]},
+    ],
+)
+def test_invalid_filters_give_a_form_error_and_create_nothing(client, wg3_user, pack_session, data):
+    client.force_login(wg3_user)
+
+    response = client.post(reverse("briefs:session", kwargs={"slug": pack_session.slug}), data)
+
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+    assert BriefPack.objects.count() == 0
+
+
+def test_draft_and_unknown_sessions_are_404(client, wg3_user):
+    client.force_login(wg3_user)
+    draft = ListeningSessionFactory(status="draft")
+
+    for slug in (draft.slug, "no-such-session"):
+        assert client.get(reverse("briefs:session", kwargs={"slug": slug})).status_code == 404
+        assert client.post(reverse("briefs:session", kwargs={"slug": slug})).status_code == 404
+
+
+def test_navigation_shows_input_packs_to_the_working_group_only(client, wg3_user):
+    link = f'href="{reverse("briefs:sessions")}"'
+    assert link not in client.get(reverse("home")).content.decode()
+    client.force_login(UserFactory())
+    assert link not in client.get(reverse("home")).content.decode()
+    client.force_login(wg3_user)
+    assert link in client.get(reverse("home")).content.decode()
+
+
+def test_session_pack_list_queries_do_not_grow_with_packs(
+    client, wg3_user, pack_session, django_assert_max_num_queries
+):
+    client.force_login(wg3_user)
+    url = reverse("briefs:session", kwargs={"slug": pack_session.slug})
+    BriefPackFactory(session=pack_session, filters={"themes": ["regularization"]})
+    with django_assert_max_num_queries(12) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(15):
+        BriefPackFactory(
+            session=pack_session,
+            requested_by=UserFactory(),
+            filters={"regions": ["africa"], "kinds": ["challenge"]},
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count("badge badge-queued") == 16
+
+
+def test_session_list_queries_do_not_grow_with_sessions(
+    client, wg3_user, django_assert_max_num_queries
+):
+    client.force_login(wg3_user)
+    url = reverse("briefs:sessions")
+    ListeningSessionFactory()
+    with django_assert_max_num_queries(10) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(12):
+        BriefPackFactory(session=ListeningSessionFactory())
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count("/en/packs/session/") == 13
+
+
+def test_admin_action_retries_failed_packs_through_the_service(client, pack_session):
+    admin_user = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin_user)
+    failed = BriefPackFactory(session=pack_session, status="failed", error="Boom")
+    done = BriefPackFactory(session=pack_session, status="done")
+
+    response = client.post(
+        reverse("admin:briefs_briefpack_changelist"),
+        {"action": "retry_failed_packs", "_selected_action": [failed.pk, done.pk]},
+        follow=True,
+    )
+
+    assert "1 pack queued again." in response.content.decode()
+    assert dict(BriefPack.objects.values_list("pk", "status")) == {
+        failed.pk: "queued",
+        done.pk: "done",
+    }
+
+
+def test_request_during_a_broker_outage_answers_and_says_the_pack_is_queued(
+    client, transactional_db
+):
+    from briefs.tasks import task_requeue_stuck_packs
+    from tests.factories import InterventionFactory
+    from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
+
+    from .conftest import reset_broker_pools
+
+    session = ListeningSessionFactory()
+    InterventionFactory(session=session, status="approved")
+    client.force_login(UserFactory(groups=[WORKING_GROUP]))
+    reset_broker_pools()
+    purge_queue()
+
+    with broker_url(DEAD_BROKER):
+        response = client.post(
+            reverse("briefs:session", kwargs={"slug": session.slug}), {}, follow=True
+        )
+    reset_broker_pools()
+
+    pack = BriefPack.objects.get()
+    assert response.redirect_chain == [(reverse("briefs:detail", kwargs={"pk": pack.pk}), 302)]
+    page = response.content.decode()
+    assert "The pack is queued. The task queue cannot be reached right now" in page
+    assert (pack.status, pack.enqueued_at) == ("queued", None)
+    assert task_requeue_stuck_packs() == 1
+    assert drain_queue() == [
+        {"task": "briefs.tasks.task_build_brief_pack", "kwargs": {"pack_id": pack.pk}}
+    ]
+
+
+def test_request_with_the_broker_up_says_the_pack_is_being_built(client, transactional_db):
+    from tests.factories import InterventionFactory
+    from tests.helpers import drain_queue, purge_queue
+
+    from .conftest import reset_broker_pools
+
+    session = ListeningSessionFactory()
+    InterventionFactory(session=session, status="approved")
+    client.force_login(UserFactory(groups=[WORKING_GROUP]))
+    reset_broker_pools()
+    purge_queue()
+
+    response = client.post(reverse("briefs:session", kwargs={"slug": session.slug}), follow=True)
+
+    pack = BriefPack.objects.get()
+    assert "The pack has been requested. This page shows its progress." in (
+        response.content.decode()
+    )
+    assert pack.enqueued_at is not None
+    assert drain_queue() == [
+        {"task": "briefs.tasks.task_build_brief_pack", "kwargs": {"pack_id": pack.pk}}
+    ]

@@ -1,0 +1,109 @@
+"""A Working Group 3 member requests a pack, watches it build and downloads the PDF."""
+
+import io
+import re
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from pypdf import PdfReader
+
+from listening.celery import app
+from listening.roles import WORKING_GROUP
+from tests.briefs.conftest import reset_broker_pools
+from tests.factories import PASSWORD, InterventionFactory, ListeningSessionFactory, UserFactory
+from tests.helpers import purge_queue
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/en/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+
+
+def test_working_group_member_requests_watches_and_downloads_a_pack(page, console_errors):
+    session = ListeningSessionFactory(title="Listening on regular pathways")
+    for n in range(12):
+        InterventionFactory(
+            session=session,
+            status="approved",
+            body=f"Sentinelbrowser{n} " + "Migrants lost their permits when offices closed. " * 40,
+        )
+    user = UserFactory(groups=[WORKING_GROUP])
+    reset_broker_pools()
+    purge_queue()
+    seen = []
+
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+        sign_in(page, user.email)
+        page.get_by_role("link", name="Input packs").click()
+        page.get_by_role("link", name="Listening on regular pathways").click()
+        page.get_by_label("Africa").check()
+        page.get_by_role("button", name="Build the input pack").click()
+        assert re.search(r"/en/packs/\d+/$", page.url)
+
+        progress = page.locator("#pack-progress")
+        page.on(
+            "response",
+            lambda response: (
+                seen.append(response.json()["progress"])
+                if "/status/" in response.url and response.ok
+                else None
+            ),
+        )
+        download_link = page.get_by_role("link", name="Download the PDF")
+        download_link.wait_for(timeout=120_000)
+        assert progress.get_attribute("value") == "100"
+        assert page.locator(".badge-done").inner_text() == "Ready"
+
+        with page.expect_download() as download_info:
+            download_link.click()
+        download = download_info.value
+
+    assert download.suggested_filename.startswith(f"input-pack-{session.slug}-")
+    with open(download.path(), "rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert all(f"Sentinelbrowser{n}" in text for n in range(12))
+    assert seen == sorted(seen)  # the bar only moves forward
+    assert console_errors == []
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_pack_pages_have_no_accessibility_violations(page, language):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from briefs.tasks import task_build_brief_pack
+    from tests.factories import BriefPackFactory
+
+    session = ListeningSessionFactory()
+    InterventionFactory(session=session, status="approved")
+    user = UserFactory(groups=[WORKING_GROUP])
+    done = BriefPackFactory(session=session, requested_by=user)
+    task_build_brief_pack(pack_id=done.pk)
+    running = BriefPackFactory(session=session, status="running", progress=35, stage="writing PDF")
+    failed = BriefPackFactory(session=session, status="failed", error="The PDF could not be built.")
+    sign_in(page, user.email)
+    options = {
+        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"],
+    }
+    found = {}
+    paths = [
+        "/packs/",
+        f"/packs/session/{session.slug}/",
+        f"/packs/{done.pk}/",
+        f"/packs/{running.pk}/",
+        f"/packs/{failed.pk}/",
+    ]
+    for path in paths:
+        response = page.goto(f"/{language}{path}")
+        assert response.status == 200, path
+        results = Axe().run(page, options=options).response["violations"]
+        found[path] = [f"{v['id']}: {node['target']}" for v in results for node in v["nodes"]]
+    assert found == {path: [] for path in paths}
