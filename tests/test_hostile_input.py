@@ -4,7 +4,8 @@ is exactly what was typed (less the surrounding whitespace every form trims)."""
 import string
 
 from django.test import override_settings
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from interventions.models import Intervention, Region, Theme
