@@ -1,8 +1,13 @@
+import logging
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -62,3 +67,19 @@ def delete_account(request):
         messages.success(request, _("Your account and your personal data have been deleted."))
         return redirect("home")
     return render(request, "listening/delete_account.html", {"form": form})
+
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request):
+    """The site's 500 handler. When the database cannot be reached (for example while it
+    restarts) answer 503 and ask to try again: the failed request did not commit anything.
+    Both pages are rendered without the request, since context processors query the database.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "10"
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)

@@ -45,3 +45,24 @@ def test_flush_is_harmless_while_the_broker_is_down(django_capture_on_commit_cal
         assert flush_outbox(now=timezone.now() + timezone.timedelta(minutes=1)) == 0
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.PENDING, 2)
+
+
+def test_an_unreachable_database_answers_503_with_a_page(rf):
+    from django.db import OperationalError
+
+    from listening.views import server_error
+
+    request = rf.post("/en/sessions/x/register/")
+    try:
+        raise OperationalError("connection to server at 127.0.0.1 failed")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "Please try again in a moment" in response.content.decode()
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(request)
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()

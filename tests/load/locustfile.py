@@ -26,7 +26,9 @@ def csrf(response) -> str:
 class Stakeholder(HttpUser):
     wait_time = between(0.1, 0.5)
 
-    def post(self, url: str, data: dict, name: str) -> bool:
+    def post(self, url: str, data: dict, name: str, *, success_to: str) -> bool:
+        """POST a form; it counts as accepted only when the server redirects to `success_to`
+        (a redirect to the sign-in page is a failure, not an acknowledgement)."""
         page = self.client.get(url, name=name + " form")
         data = {"csrfmiddlewaretoken": csrf(page), **data}
         token = TOKEN.search(page.text)
@@ -40,6 +42,8 @@ class Stakeholder(HttpUser):
                 response.failure(f"server error {response.status_code}")
             elif response.status_code != 302:
                 response.failure(f"not accepted: {response.status_code}")
+            elif success_to not in response.headers.get("Location", ""):
+                response.failure(f"redirected elsewhere: {response.headers.get('Location')}")
             else:
                 response.success()
                 return True
@@ -47,13 +51,28 @@ class Stakeholder(HttpUser):
 
     @task
     def journey(self):
-        email = next(EMAILS)
-        self.post("/en/accounts/login/", {"login": email, "password": PLAN["password"]}, "login")
+        try:
+            self.sign_in_register_and_submit(next(EMAILS))
+        finally:
+            finished["users"] += 1
+            if finished["users"] >= PLAN["users"]:
+                self.environment.runner.quit()
+        raise StopUser()
+
+    def sign_in_register_and_submit(self, email: str) -> None:
+        if not self.post(
+            "/en/accounts/login/",
+            {"login": email, "password": PLAN["password"]},
+            "login",
+            success_to="/en/",
+        ):
+            return
         slug = PLAN["session"]
         if self.post(
             f"/en/sessions/{slug}/register/",
             {"role": "Programme officer", "privacy_consent": "on", "consent_to_be_listed": "on"},
             "register",
+            success_to="/sessions/me/sessions/",
         ):
             confirmed_registrations.append(email)
         if self.post(
@@ -69,12 +88,9 @@ class Stakeholder(HttpUser):
                 "submit": "1",
             },
             "submit intervention",
+            success_to="/en/interventions/",
         ):
             confirmed_interventions.append(email)
-        finished["users"] += 1
-        if finished["users"] >= PLAN["users"]:
-            self.environment.runner.quit()
-        raise StopUser()
 
 
 @events.quitting.add_listener
