@@ -1,15 +1,14 @@
 """CSV and JSON exports of approved interventions, for Working Group 3."""
 
-import csv
-import io
 import json
 
 from django.http import HttpResponse
 from django.utils import timezone
 
+from listening.spreadsheets import csv_response as spreadsheet_response
+
 from .models import Intervention
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = [
     "id",
     "session",
@@ -29,14 +28,6 @@ COLUMNS = [
     "submitted_at",
     "decided_at",
 ]
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading '."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 def intervention_row(intervention: Intervention) -> dict:
@@ -70,22 +61,11 @@ def _filename(extension: str) -> str:
 
 def csv_response(*, interventions) -> HttpResponse:
     """UTF-8 CSV with a byte order mark (so spreadsheets read the accents), one row each."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for intervention in interventions:
-        row = intervention_row(intervention)
-        writer.writerow(
-            [
-                safe_cell("; ".join(v) if isinstance(v, list) else v)
-                for v in (row[c] for c in COLUMNS)
-            ]
-        )
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    rows = (
+        ["; ".join(v) if isinstance(v, list) else v for v in (row[c] for c in COLUMNS)]
+        for row in map(intervention_row, interventions)
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    return response
+    return spreadsheet_response(filename=_filename("csv"), header=COLUMNS, rows=rows)
 
 
 def json_response(*, interventions) -> HttpResponse:

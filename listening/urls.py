@@ -13,6 +13,8 @@ admin.site.site_title = "Listening"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
+    path("favicon.ico", views.favicon),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 

@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -23,6 +24,12 @@ from .health import check_broker, check_database
 def home(request):
     sessions = list_public_sessions()
     return render(request, "home.html", {"sessions": sessions})
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that do not name an icon (the admin's)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @never_cache

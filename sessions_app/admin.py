@@ -1,29 +1,18 @@
-import csv
 from datetime import UTC
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 
+from listening.spreadsheets import csv_response
+
 from . import selectors, services
 from .enums import RegistrationStatus
 from .models import AgendaItem, ListeningSession, Profile, Registration
-
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """The cell as text, with an apostrophe in front when a spreadsheet would run it."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 class AgendaItemInline(TranslationTabularInline):
@@ -165,7 +154,7 @@ def _csv_row(registration: Registration) -> list[str]:
         "consent_to_be_listed": _("yes") if registration.consent_to_be_listed else _("no"),
         "created_at": registration.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
     }
-    return [spreadsheet_safe(values[key]) for key, _label in CSV_COLUMNS]
+    return [values[key] for key, _label in CSV_COLUMNS]
 
 
 @admin.register(Registration)
@@ -211,17 +200,14 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Export as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="registrations.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow([str(label) for _key, label in CSV_COLUMNS])
-        rows = queryset.select_related("user__profile", "session", "region").order_by(
+        registrations = queryset.select_related("user__profile", "session", "region").order_by(
             "session__starts_at", "created_at", "id"
         )
-        for registration in rows:
-            writer.writerow(_csv_row(registration))
-        return response
+        return csv_response(
+            filename="registrations.csv",
+            header=[label for _key, label in CSV_COLUMNS],
+            rows=map(_csv_row, registrations),
+        )
 
 
 @admin.register(Profile)

@@ -59,3 +59,30 @@ def test_first_sign_in_without_a_profile_goes_to_the_profile(client):
     )
     assert response.status_code == 302
     assert response["Location"] == "/en/sessions/me/profile/"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fr", "Confirmez votre adresse e-mail"), ("es", "confirme su dirección")],
+)
+def test_allauth_emails_follow_the_page_language(client, language, expected):
+    from django.core import mail
+
+    data = {"password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}
+    client.post(f"/{language}/accounts/signup/", {"email": f"{language}@example.org", **data})
+    [email] = mail.outbox
+    assert expected.lower() in email.subject.lower()
+    assert f"/{language}/accounts/confirm-email/" in email.body
+
+
+@pytest.mark.parametrize(
+    ("language", "month"), [("en", "Dec."), ("fr", "décembre"), ("es", "diciembre")]
+)
+def test_dates_follow_the_language(client, language, month):
+    from datetime import UTC, datetime
+
+    from .factories import ListeningSessionFactory
+
+    session = ListeningSessionFactory(starts_at=datetime(2031, 12, 19, 13, 0, tzinfo=UTC))
+    page = client.get(f"/{language}/sessions/{session.slug}/").content.decode()
+    assert month in page

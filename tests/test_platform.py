@@ -340,3 +340,8 @@ def test_public_credit_follows_consent(credit, expected):
         credit=credit, credit_name="Ana Ruiz", credit_organization="Red Migrante"
     )
     assert intervention.public_credit == expected
+
+
+def test_favicon_points_at_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/img/favicon.svg")

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from interventions.enums import InterventionStatus as S
-from interventions.exports import safe_cell
 from interventions.models import Intervention, Region, Theme
+from listening.spreadsheets import safe_cell
 
 from ..factories import InterventionFactory, ListeningSessionFactory
 from .conftest import HOSTILE

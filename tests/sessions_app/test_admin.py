@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from interventions.models import Region
 from listening.roles import SECRETARIAT
-from sessions_app.admin import spreadsheet_safe
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import ListeningSession, Registration
 
@@ -120,24 +119,6 @@ def test_csv_export_is_utf8_with_bom_and_defuses_formulas(staff_client):
     assert row["role in the organization"] == "'+1 director"
     assert row["accessibility or interpretation needs"] == "'@SUM(A1)"
     assert row["country"] == "Kenya"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+33 1", "'+33 1"),
-        ("-2", "'-2"),
-        ("@x", "'@x"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("Plain", "Plain"),
-        ("a=b", "a=b"),
-        (None, ""),
-    ],
-)
-def test_spreadsheet_safe(value, expected):
-    assert spreadsheet_safe(value) == expected
 
 
 def test_session_admin_shows_counts_by_status_without_n_plus_one(
