@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from interventions.enums import InterventionKind
 from interventions.models import Region, Theme
@@ -327,12 +328,15 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
             now=now,
         )
     except SoftTimeLimitExceeded:
-        minutes = settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
+        minutes = max(1, round(settings.CELERY_TASK_SOFT_TIME_LIMIT / 60))
         fail_brief_pack(
             pack_id=pack_id,
-            reason=_(
+            reason=ngettext(
+                "The build took longer than the time limit of %(minutes)d minute. "
+                "Try again, or narrow the pack with filters.",
                 "The build took longer than the time limit of %(minutes)d minutes. "
-                "Try again, or narrow the pack with filters."
+                "Try again, or narrow the pack with filters.",
+                minutes,
             )
             % {"minutes": minutes},
         )

@@ -61,7 +61,7 @@ def shared_broker(tmp_path):
     conf.broker_url, conf.broker_transport_options = saved
 
 
-def start_worker_process(broker_env: dict) -> subprocess.Popen:
+def start_worker_process(broker_env: dict, **settings_env: str) -> subprocess.Popen:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -70,6 +70,7 @@ def start_worker_process(broker_env: dict) -> subprocess.Popen:
         "DATABASE_URL": database_url(),
         "PRIVATE_STORAGE_ROOT": settings.STORAGES["private"]["OPTIONS"]["location"],
         **broker_env,
+        **settings_env,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "listening", "worker", "--pool", "prefork",
@@ -132,3 +133,38 @@ def test_a_killed_worker_leaves_the_pack_retryable(transactional_db, shared_brok
     assert done.page_count > 10
     with done.pdf.open("rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+
+@pytest.mark.services
+def test_a_build_past_the_soft_time_limit_fails_cleanly(
+    transactional_db, shared_broker, monkeypatch
+):
+    from briefs.tasks import task_build_brief_pack
+
+    # The publisher writes the task's time limits into the message; both sides use 1 s here.
+    monkeypatch.setattr(task_build_brief_pack, "soft_time_limit", 1)
+    monkeypatch.setattr(task_build_brief_pack, "time_limit", 60)
+    monkeypatch.setattr(task_build_brief_pack, "_exec_options", None)  # Celery caches them
+    session = ListeningSessionFactory()
+    # Several seconds of layout, well past a one-second soft limit.
+    for n in range(300):
+        InterventionFactory(session=session, title=f"Input {n}", body="Words on the ground. " * 90)
+    Intervention.objects.update(status="approved")
+    user = UserFactory(groups=["Working Group 3"])
+
+    worker = start_worker_process(
+        shared_broker, CELERY_TASK_SOFT_TIME_LIMIT="1", CELERY_TASK_TIME_LIMIT="60"
+    )
+    try:
+        pack = request_brief_pack(session=session, user=user).pack
+        failed = wait_for(pack.pk, lambda p: p.status in ("done", "failed"))
+    finally:
+        kill(worker)
+    assert failed.status == "failed"
+    assert failed.error == (
+        "The build took longer than the time limit of 1 minute. "
+        "Try again, or narrow the pack with filters."
+    )
+    assert not failed.pdf
+    private = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    assert list(private.rglob(f"input-pack-{pack.pk}-*.pdf")) == []
