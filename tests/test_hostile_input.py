@@ -162,3 +162,46 @@ class HostileInputTests(TestCase):
             self.assertEqual(response.status_code, 200)
         response = self.client.post("/i18n/setlang/", {"language": value, "next": value})
         self.assertEqual(response.status_code, 302)
+
+    @EXAMPLES
+    @given(title=hostile_text, body=hostile_text)
+    def test_intervention_edit(self, title, body):
+        from .factories import InterventionFactory, RegistrationFactory
+
+        self.sign_in()
+        ProfileFactory(user=self.user)
+        session = ListeningSessionFactory(word_limit=5000)
+        RegistrationFactory(session=session, user=self.user)
+        intervention = InterventionFactory(session=session, author=self.user, title="Before")
+        response = self.client.post(
+            f"/en/interventions/{intervention.pk}/edit/",
+            {
+                "kind": "challenge",
+                "title": title,
+                "body": body,
+                "language": "en",
+                "primary_theme": Theme.objects.get(slug="regularization").pk,
+                "regions": [Region.objects.get(slug="africa").pk],
+                "credit": "named",
+                "save": "1",
+            },
+        )
+        self.assert_clean_response(response)
+        intervention.refresh_from_db()
+        if response.status_code == 302:
+            self.assertEqual(intervention.title, accepted_as_typed(title))
+            self.assertEqual(intervention.body, accepted_as_typed(body))
+        else:
+            self.assertEqual(intervention.title, "Before")
+
+    @EXAMPLES
+    @given(password=hostile_text)
+    def test_delete_account(self, password):
+        self.sign_in()
+        response = self.client.post(
+            "/en/privacy/delete-account/", {"password": password, "confirm": "on"}
+        )
+        # No generated text is the factory's password: the account always stays.
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('class="errorlist"', response.content.decode())
+        self.user.refresh_from_db()
