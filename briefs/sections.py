@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from interventions.enums import InterventionKind
+from interventions.enums import Credit, InterventionKind
 from interventions.models import Intervention, Region, Theme
 from listening.enums import Language
 from sessions_app.enums import StakeholderType
@@ -191,7 +191,9 @@ def build_front_matter(
             {
                 e.intervention.credit_organization
                 for e in entries
+                # Only organizations their authors agreed to name are counted.
                 if e.intervention.credit_organization
+                and e.intervention.credit in (Credit.NAMED, Credit.ORGANIZATION)
             }
         ),
         "countries": len(countries),

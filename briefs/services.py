@@ -119,17 +119,22 @@ def request_brief_pack(
         inputs = get_pack_inputs(session=session, filters=filters)
         content_hash = compute_content_hash(inputs=inputs, sections=build_sections(inputs=inputs))
         waiting = _("waiting for a worker")
-    same = BriefPack.objects.filter(session=session, content_hash=content_hash)
-    finished = same.filter(status=PackStatus.DONE).exclude(pdf="").order_by("-finished_at").first()
-    if finished is not None:
-        return PackRequest(pack=finished, reused=True)
-    pending = (
-        same.filter(status__in=[PackStatus.QUEUED, PackStatus.RUNNING]).order_by("-id").first()
-    )
-    if pending is not None:
-        return PackRequest(pack=pending, in_progress=True)
     outcome = PackRequest(pack=None)  # type: ignore[arg-type]
     with transaction.atomic():
+        # Two identical requests at once (a double click) must not both build: the session
+        # row serialises them, and the second finds the first one's pack.
+        ListeningSession.objects.select_for_update().filter(pk=session.pk).first()
+        same = BriefPack.objects.filter(session=session, content_hash=content_hash)
+        finished = (
+            same.filter(status=PackStatus.DONE).exclude(pdf="").order_by("-finished_at").first()
+        )
+        if finished is not None:
+            return PackRequest(pack=finished, reused=True)
+        pending = (
+            same.filter(status__in=[PackStatus.QUEUED, PackStatus.RUNNING]).order_by("-id").first()
+        )
+        if pending is not None:
+            return PackRequest(pack=pending, in_progress=True)
         outcome.pack = BriefPack.objects.create(
             session=session,
             requested_by=user,

@@ -3,7 +3,7 @@
 import uuid
 from collections import Counter
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from sessions_app.enums import RegistrationStatus, SessionStatus
 from sessions_app.models import ListeningSession, Registration
@@ -26,20 +26,27 @@ def is_registered_participant(*, user, session: ListeningSession) -> bool:
     )
 
 
+# Sessions that take interventions: public, and not held yet.
+CLOSED_TO_WRITING = (SessionStatus.DRAFT, SessionStatus.HELD)
+
+
 def list_sessions_open_for_writing(*, user) -> QuerySet[ListeningSession]:
-    """Public sessions `user` is a registered participant of, soonest first."""
+    """Sessions taking interventions that `user` is a registered participant of, soonest
+    first."""
+    active = Registration.objects.filter(session=OuterRef("pk"), user=user).exclude(
+        status__in=INACTIVE_REGISTRATION
+    )
     return (
-        ListeningSession.objects.exclude(status=SessionStatus.DRAFT)
-        .filter(registrations__user=user)
-        .exclude(registrations__status__in=INACTIVE_REGISTRATION)
-        .distinct()
+        ListeningSession.objects.exclude(status__in=CLOSED_TO_WRITING)
+        .filter(Exists(active))
         .order_by("starts_at")
     )
 
 
 def get_writable_session(*, slug: str) -> ListeningSession:
-    """The public session with this slug; raises ListeningSession.DoesNotExist otherwise."""
-    return ListeningSession.objects.exclude(status=SessionStatus.DRAFT).get(slug=slug)
+    """The session with this slug if it takes interventions; raises
+    ListeningSession.DoesNotExist for drafts and held sessions."""
+    return ListeningSession.objects.exclude(status__in=CLOSED_TO_WRITING).get(slug=slug)
 
 
 def find_submitted_form(*, author, token: str) -> Intervention | None:

@@ -230,8 +230,20 @@ def update_intervention(
     no longer be edited (nothing changes), SubmissionRefused when the changes were saved
     but submitting is no longer possible.
     """
+    from .selectors import CLOSED_TO_WRITING, is_registered_participant
+
     if intervention.author_id != actor.pk:
         raise PermissionDenied
+    if intervention.session.status in CLOSED_TO_WRITING or not is_registered_participant(
+        user=actor, session=intervention.session
+    ):
+        raise ValidationError(
+            _(
+                "This intervention can no longer be edited: the session does not take "
+                "interventions any more, or your registration is no longer active."
+            ),
+            code="not_editable",
+        )
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         if locked.status not in EDITABLE_STATUSES:
@@ -256,13 +268,36 @@ def update_intervention(
 def submit_intervention(*, intervention: Intervention, actor) -> Intervention:
     """Send a draft (or an intervention sent back for changes) to the secretariat.
 
-    A first submission after the session's deadline is refused; a resubmission asked for
-    by the secretariat is accepted whenever it comes.
+    Refused for a session that no longer takes interventions (draft or held), for an author
+    whose registration was declined or cancelled, and, for a first submission, after the
+    session's deadline; a resubmission asked for by the secretariat is accepted until the
+    session is held.
     Side effects: status change and history row (see `set_intervention_status`).
     Raises SubmissionRefused after the deadline, ValidationError for a transition the table
     does not allow, PermissionDenied for someone else's intervention.
     """
-    deadline = intervention.session.intervention_deadline
+    from .selectors import CLOSED_TO_WRITING, is_registered_participant
+
+    session = intervention.session
+    if session.status in CLOSED_TO_WRITING:
+        raise SubmissionRefused(
+            _(
+                "This session no longer takes interventions, so it cannot be submitted. "
+                "Your text is saved as a draft."
+            ),
+            intervention=intervention,
+        )
+    if intervention.author_id == actor.pk and not is_registered_participant(
+        user=actor, session=session
+    ):
+        raise SubmissionRefused(
+            _(
+                "Your registration for this session is no longer active, so the intervention "
+                "cannot be submitted. Your text is saved as a draft."
+            ),
+            intervention=intervention,
+        )
+    deadline = session.intervention_deadline
     if intervention.status == S.DRAFT and deadline is not None and timezone.now() > deadline:
         raise SubmissionRefused(
             _(
@@ -345,13 +380,14 @@ def send_intervention_status_email(*, intervention: Intervention, status: str) -
     """Tell the author that their intervention was approved, sent back or rejected.
 
     The email is in the author's preferred language (profile, else registration, else
-    English). Returns False, sending nothing, when there is no author or address.
-    Raises what the email backend raises.
+    English). Returns False, sending nothing, when there is no author or address, or when
+    the intervention's status has changed since the email was scheduled (a stale decision
+    is never announced). Raises what the email backend raises.
     """
     from sessions_app.models import Profile, Registration
 
     author = intervention.author
-    if author is None or not author.email:
+    if author is None or not author.email or intervention.status != status:
         return False
     profile = Profile.objects.filter(user=author).first()
     registration = Registration.objects.filter(user=author, session=intervention.session).first()

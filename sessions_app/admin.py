@@ -181,7 +181,16 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_select_related = ["user", "session", "region"]
     search_fields = ["user__email", "user__profile__full_name", "organization", "role"]
     raw_id_fields = ["user"]
-    readonly_fields = ["status", "status_changed_at", "privacy_consent_at", "created_at"]
+    # Session, person and status change only through the registration service (seats,
+    # waitlist, emails): the bulk actions, never this form.
+    readonly_fields = [
+        "session",
+        "user",
+        "status",
+        "status_changed_at",
+        "privacy_consent_at",
+        "created_at",
+    ]
     actions = [
         _status_action(RegistrationStatus.CONFIRMED, gettext_lazy("Confirm (give a seat)")),
         _status_action(RegistrationStatus.WAITLISTED, gettext_lazy("Move to the waitlist")),

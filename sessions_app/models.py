@@ -109,6 +109,10 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        """The item on its session's public agenda."""
+        return f"{self.session.get_absolute_url()}#agenda-{self.pk}"
+
     @property
     def starts_at(self):
         return self.session.starts_at + timedelta(minutes=self.start_offset_minutes)

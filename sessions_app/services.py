@@ -140,7 +140,10 @@ def _set_status(registration: Registration, to_status: str, *, now) -> None:
 
 
 def _fill_free_seats(session: ListeningSession, *, now) -> list[Registration]:
-    """Promote waitlisted registrations, first in first out, while seats are free."""
+    """Promote waitlisted registrations, first in first out, while seats are free. A session
+    that is not open (closed, held) promotes nobody: a seat after the event is no seat."""
+    if session.status != SessionStatus.OPEN:
+        return []
     free = session.capacity - _seats_taken(session)
     if free <= 0:
         return []

@@ -44,7 +44,8 @@ def test_flush_is_harmless_while_the_broker_is_down(django_capture_on_commit_cal
             message = schedule_task("listening.tasks.task_flush_outbox")
         assert flush_outbox(now=timezone.now() + timezone.timedelta(minutes=1)) == 0
     message.refresh_from_db()
-    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 2)
+    assert (message.status, message.enqueued_at) == (OutboxStatus.PENDING, None)
+    assert "127.0.0.1:1" in message.last_error
 
 
 def test_an_unreachable_database_answers_503_with_a_page(rf):

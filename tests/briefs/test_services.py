@@ -273,3 +273,15 @@ def test_a_build_reports_its_stages_in_order(pack_session, approved):
     assert stages[-1] == "writing PDF"
     layout = [stage for stage in stages if stage.startswith("laying out page ")]
     assert len(layout) >= 2
+
+
+def test_key_figures_count_only_organizations_their_authors_agreed_to_name(pack_session, approved):
+    from briefs.sections import build_sections
+    from briefs.selectors import PackFilters, get_pack_inputs
+
+    approved(credit="named", credit_organization="Named org")
+    approved(credit="organization", credit_organization="Org only")
+    approved(credit="anonymous", credit_organization="Hidden org")
+    inputs = get_pack_inputs(session=pack_session, filters=PackFilters())
+    front = build_sections(inputs=inputs)[0]
+    assert front.context["figures"]["organizations"] == 2

@@ -361,7 +361,7 @@ class TestStatusEmail:
 
         monkeypatch.setattr(emails, "render_text", spying(emails.render_text))
         monkeypatch.setattr(emails, "render_to_string", spying(emails.render_to_string))
-        intervention = InterventionFactory(session=session)
+        intervention = InterventionFactory(session=session, status=S.REJECTED)
         ProfileFactory(user=intervention.author, preferred_language="es")
         services.send_intervention_status_email(intervention=intervention, status=S.REJECTED)
         assert seen == [
@@ -371,10 +371,15 @@ class TestStatusEmail:
         ]
 
     def test_registration_language_without_profile(self, session):
-        intervention = InterventionFactory(session=session)
+        intervention = InterventionFactory(session=session, status=S.APPROVED)
         RegistrationFactory(user=intervention.author, session=session, preferred_language="fr")
         session.title_fr = "Écoute sur les voies"
         session.save()
         services.send_intervention_status_email(intervention=intervention, status=S.APPROVED)
         assert "Écoute sur les voies" in mail.outbox[0].body
         assert f"/fr/interventions/{intervention.pk}/" in mail.outbox[0].body
+
+    def test_a_decision_overtaken_before_sending_is_not_announced(self, session):
+        intervention = InterventionFactory(session=session, status=S.WITHDRAWN)
+        sent = services.send_intervention_status_email(intervention=intervention, status=S.APPROVED)
+        assert (sent, mail.outbox) == (False, [])

@@ -247,3 +247,37 @@ def test_escaped_constant_matches_hostile():
     from django.utils.html import escape
 
     assert escape(HOSTILE).startswith(HOSTILE_ESCAPED)
+
+
+def test_a_held_session_takes_no_new_interventions(client, session, author, theme, region):
+    session.status = "held"
+    session.intervention_deadline = None
+    session.save()
+    client.force_login(author)
+    response = client.post(_create_url(session), form_data(theme, region, submit="1"))
+    assert response.status_code == 404
+    assert Intervention.objects.count() == 0
+
+
+def test_a_declined_registrant_can_no_longer_submit_or_edit(client, intervention, theme, region):
+    from sessions_app.models import Registration
+
+    Registration.objects.filter(user=intervention.author).update(status="declined")
+    title = intervention.title
+    client.force_login(intervention.author)
+    response = client.post(
+        reverse("interventions:edit", kwargs={"pk": intervention.pk}),
+        form_data(theme, region, title="Changed", submit="1"),
+    )
+    assert response.status_code == 302
+    intervention.refresh_from_db()
+    assert (intervention.status, intervention.title) == (S.DRAFT, title)
+
+
+def test_someone_elses_cancellation_keeps_my_session_listed(client, session, author):
+    from ..factories import RegistrationFactory
+
+    RegistrationFactory(session=session, status="cancelled")
+    client.force_login(author)
+    page = client.get(reverse("interventions:mine"))
+    assert list(page.context["sessions"]) == [session]

@@ -190,3 +190,19 @@ def test_registration_changelist_query_count_is_fixed(staff_client, django_asser
     with django_assert_num_queries(len(one)):
         response = staff_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == 13
+
+
+def test_the_change_form_cannot_move_a_registration_to_another_session(staff_client):
+    from tests.factories import ListeningSessionFactory, RegistrationFactory
+
+    full = ListeningSessionFactory(capacity=1)
+    RegistrationFactory(session=full, status="confirmed")
+    moved = RegistrationFactory(status="confirmed")
+    url = f"/en/admin/sessions_app/registration/{moved.pk}/change/"
+    form = staff_client.get(url).content.decode()
+    assert 'name="session"' not in form
+    assert 'name="user"' not in form
+    staff_client.post(url, {"session": full.pk, "organization": "Moved org", "role": "x"})
+    moved.refresh_from_db()
+    assert moved.session_id != full.pk
+    assert full.registrations.filter(status="confirmed").count() == 1

@@ -347,3 +347,17 @@ def test_registration_url_points_to_my_sessions():
     assert registration.get_absolute_url() == (
         f"/en/sessions/me/sessions/#registration-{registration.pk}"
     )
+
+
+def test_a_seat_freed_after_the_session_is_held_promotes_nobody():
+    from sessions_app.models import ListeningSession
+    from tests.factories import ListeningSessionFactory, RegistrationFactory
+
+    session = ListeningSessionFactory(capacity=1)
+    seated = RegistrationFactory(session=session, status="confirmed")
+    waiting = RegistrationFactory(session=session, status="waitlisted")
+    ListeningSession.objects.filter(pk=session.pk).update(status="held")
+    session.refresh_from_db()
+    services.set_registration_status(registration=seated, to_status="cancelled")
+    waiting.refresh_from_db()
+    assert waiting.status == "waitlisted"
