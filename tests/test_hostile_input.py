@@ -48,6 +48,20 @@ EXAMPLES = settings(
 )
 
 
+def intervention_form(title: str, body: str) -> dict:
+    """The intervention form with `title` and `body`, saved as a draft."""
+    return {
+        "kind": "challenge",
+        "title": title,
+        "body": body,
+        "language": "en",
+        "primary_theme": Theme.objects.get(slug="regularization").pk,
+        "regions": [Region.objects.get(slug="africa").pk],
+        "credit": "named",
+        "save": "1",
+    }
+
+
 def accepted_as_typed(value: str) -> str:
     return value.strip()
 
@@ -116,16 +130,7 @@ class HostileInputTests(TestCase):
         RegistrationFactory(session=session, user=self.user)
         response = self.client.post(
             f"/en/interventions/new/{session.slug}/",
-            {
-                "kind": "challenge",
-                "title": title,
-                "body": body,
-                "language": "en",
-                "primary_theme": Theme.objects.get(slug="regularization").pk,
-                "regions": [Region.objects.get(slug="africa").pk],
-                "credit": "named",
-                "save": "1",
-            },
+            intervention_form(title, body),
         )
         self.assert_clean_response(response)
         stored = Intervention.objects.filter(author=self.user).first()
@@ -175,16 +180,7 @@ class HostileInputTests(TestCase):
         intervention = InterventionFactory(session=session, author=self.user, title="Before")
         response = self.client.post(
             f"/en/interventions/{intervention.pk}/edit/",
-            {
-                "kind": "challenge",
-                "title": title,
-                "body": body,
-                "language": "en",
-                "primary_theme": Theme.objects.get(slug="regularization").pk,
-                "regions": [Region.objects.get(slug="africa").pk],
-                "credit": "named",
-                "save": "1",
-            },
+            intervention_form(title, body),
         )
         self.assert_clean_response(response)
         intervention.refresh_from_db()
