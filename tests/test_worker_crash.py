@@ -44,7 +44,7 @@ def shared_broker(tmp_path):
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
     else:
-        for folder in ("out", "processed"):
+        for folder in ("out", "processed", "control"):
             (tmp_path / "broker" / folder).mkdir(parents=True)
         _reset_pools()
         conf.broker_url = "filesystem://"
@@ -52,6 +52,7 @@ def shared_broker(tmp_path):
             "data_folder_in": str(tmp_path / "broker" / "out"),
             "data_folder_out": str(tmp_path / "broker" / "out"),
             "processed_folder": str(tmp_path / "broker" / "processed"),
+            "control_folder": str(tmp_path / "broker" / "control"),
             "store_processed": False,
         }
         env["CELERY_BROKER_DIR"] = str(tmp_path / "broker")

@@ -160,7 +160,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery. The broker defaults to kombu's filesystem transport so no server is needed.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
-for _folder in ("out", "processed"):
+for _folder in ("out", "processed", "control"):
     (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 REDIS_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so a running task is never delivered twice.
@@ -180,6 +180,8 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Worker broadcasts (pidbox) too, instead of a "control" folder in the working directory.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None

@@ -17,12 +17,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # SQLite's lock (busy timeout) instead of failing with "database table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}  # noqa: F405
 if not REDIS_URL:
-    for _folder in ("broker", "processed"):
+    for _folder in ("broker", "processed", "control"):
         (_TMP / _folder).mkdir()
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
             "data_folder_in": str(_TMP / "broker"),
             "data_folder_out": str(_TMP / "broker"),
             "processed_folder": str(_TMP / "processed"),
+            "control_folder": str(_TMP / "control"),
         }
     )
