@@ -14,19 +14,19 @@ def broker_url(url: str):
     conf = current_app.conf
     saved = (conf.broker_url, conf.broker_write_url, conf.broker_read_url)
     saved_options = conf.broker_transport_options
-    _reset_pools()
+    reset_broker_pools()
     conf.broker_url, conf.broker_write_url, conf.broker_read_url = url, None, None
     if url.startswith("redis://"):
         conf.broker_transport_options = dict(settings.REDIS_TRANSPORT_OPTIONS)
     try:
         yield
     finally:
-        _reset_pools()
+        reset_broker_pools()
         conf.broker_url, conf.broker_write_url, conf.broker_read_url = saved
         conf.broker_transport_options = saved_options
 
 
-def _reset_pools() -> None:
+def reset_broker_pools() -> None:
     """Forget pooled broker connections, which remember the URL they were made for."""
     from kombu import pools
 

@@ -19,7 +19,7 @@ from briefs.services import request_brief_pack, requeue_stuck_packs
 from interventions.models import Intervention
 
 from .factories import InterventionFactory, ListeningSessionFactory, UserFactory
-from .helpers import _reset_pools, purge_queue
+from .helpers import purge_queue, reset_broker_pools
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def shared_broker(tmp_path):
     else:
         for folder in ("out", "processed", "control"):
             (tmp_path / "broker" / folder).mkdir(parents=True)
-        _reset_pools()
+        reset_broker_pools()
         conf.broker_url = "filesystem://"
         conf.broker_transport_options = {
             "data_folder_in": str(tmp_path / "broker" / "out"),
@@ -58,7 +58,7 @@ def shared_broker(tmp_path):
         env["CELERY_BROKER_DIR"] = str(tmp_path / "broker")
     purge_queue()
     yield env
-    _reset_pools()
+    reset_broker_pools()
     conf.broker_url, conf.broker_transport_options = saved
 
 

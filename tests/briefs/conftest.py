@@ -5,8 +5,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from celery import current_app
-from kombu import pools
 from pypdf import PdfReader
 
 from listening.roles import SECRETARIAT, WORKING_GROUP
@@ -81,11 +79,3 @@ def canary_server():
 def canary():
     with canary_server() as server:
         yield server
-
-
-def reset_broker_pools() -> None:
-    """Drop every pooled broker connection: `broker_url` closes the pool kombu keeps per URL,
-    and the next publish to the real broker must not reuse that closed pool."""
-    pools.reset()
-    current_app._pool = None
-    current_app.amqp._producer_pool = None

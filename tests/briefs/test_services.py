@@ -19,9 +19,9 @@ from briefs.services import (
 )
 from briefs.tasks import task_build_brief_pack, task_requeue_stuck_packs
 from tests.factories import BriefPackFactory
-from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
+from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue, reset_broker_pools
 
-from .conftest import pdf_text, reset_broker_pools
+from .conftest import pdf_text
 
 BUILD = "briefs.tasks.task_build_brief_pack"
 

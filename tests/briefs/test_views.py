@@ -270,9 +270,7 @@ def test_request_during_a_broker_outage_answers_and_says_the_pack_is_queued(
 ):
     from briefs.tasks import task_requeue_stuck_packs
     from tests.factories import InterventionFactory
-    from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
-
-    from .conftest import reset_broker_pools
+    from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue, reset_broker_pools
 
     session = ListeningSessionFactory()
     InterventionFactory(session=session, status="approved")
@@ -299,9 +297,7 @@ def test_request_during_a_broker_outage_answers_and_says_the_pack_is_queued(
 
 def test_request_with_the_broker_up_says_the_pack_is_being_built(client, transactional_db):
     from tests.factories import InterventionFactory
-    from tests.helpers import drain_queue, purge_queue
-
-    from .conftest import reset_broker_pools
+    from tests.helpers import drain_queue, purge_queue, reset_broker_pools
 
     session = ListeningSessionFactory()
     InterventionFactory(session=session, status="approved")

@@ -10,9 +10,8 @@ from pypdf import PdfReader
 
 from listening.celery import app
 from listening.roles import WORKING_GROUP
-from tests.briefs.conftest import reset_broker_pools
 from tests.factories import PASSWORD, InterventionFactory, ListeningSessionFactory, UserFactory
-from tests.helpers import purge_queue
+from tests.helpers import purge_queue, reset_broker_pools
 
 pytestmark = pytest.mark.e2e
 
