@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interventions.enums import Credit, InterventionStatus
+from interventions.exports import intervention_row
 from interventions.models import Intervention
 from sessions_app.enums import RegistrationStatus, SessionStatus
 from sessions_app.models import ListeningSession, Registration
@@ -65,25 +66,14 @@ def export_personal_data(*, user) -> dict:
         ],
         "interventions": [
             {
-                "session": i.session.slug,
+                # What Working Group 3 exports, plus what only the author may see.
+                **intervention_row(i),
                 "status": i.status,
-                "kind": i.kind,
-                "title": i.title,
-                "body": i.body,
-                "language": i.language,
-                "primary_theme": i.primary_theme.slug,
-                "themes": [t.slug for t in i.themes.all()],
-                "regions": [r.slug for r in i.regions.all()],
-                "countries": [str(c) for c in i.countries],
-                "credit": i.credit,
+                "credit_choice": i.credit,
                 "feedback": i.feedback,
                 "created_at": i.created_at.isoformat(),
                 "history": [
-                    {
-                        "from": h.from_status,
-                        "to": h.to_status,
-                        "at": h.created_at.isoformat(),
-                    }
+                    {"from": h.from_status, "to": h.to_status, "at": h.created_at.isoformat()}
                     for h in i.history.all()
                 ],
             }

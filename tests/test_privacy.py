@@ -40,6 +40,12 @@ def test_download_my_data_contains_only_my_data(client):
     assert [r["role"] for r in data["registrations"]] == ["Coordinator"]
     assert [r["accessibility_needs"] for r in data["registrations"]] == ["Captions"]
     assert [i["title"] for i in data["interventions"]] == ["My own input"]
+    [mine] = data["interventions"]
+    assert (mine["status"], mine["credit_choice"], mine["regions"]) == (
+        "draft",
+        "named",
+        ["africa"],
+    )
     assert "Someone Else" not in response.content.decode()
 
 
