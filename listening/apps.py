@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ListeningConfig(AppConfig):
     name = "listening"
     verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the signal receivers)

@@ -41,23 +41,33 @@ def set_language(request):
     return response
 
 
+def set_language_cookie(response, language: str) -> None:
+    """Remember `language` in the browser, as Django's language switch does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+
+
 class PreferredLanguageMiddleware:
     """Keep the language cookie in step with a signed-in user's preferred language, so an
-    address without a language prefix (and the next visit) opens in their language."""
+    address without a language prefix (and the next visit) opens in their language.
+
+    The profile is read only when the browser has no language cookie, not on every request:
+    signing in (receivers.py) and switching language set cookie and profile together."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return response
         language = get_preferred_language(getattr(request, "user", None))
-        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-            )
+        if language:
+            set_language_cookie(response, language)
         return response

@@ -86,3 +86,27 @@ def test_dates_follow_the_language(client, language, month):
     session = ListeningSessionFactory(starts_at=datetime(2031, 12, 19, 13, 0, tzinfo=UTC))
     page = client.get(f"/{language}/sessions/{session.slug}/").content.decode()
     assert month in page
+
+
+def test_signing_in_replaces_an_older_language_cookie(client):
+    ProfileFactory(preferred_language="es", user=UserFactory(email="ana2@example.org"))
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/fr/"})  # before signing in
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    client.post("/en/accounts/login/", {"login": "ana2@example.org", "password": PASSWORD})
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    assert client.get("/")["Location"] == "/es/"
+
+
+def test_the_profile_is_not_read_on_every_request(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    profile = ProfileFactory(preferred_language="fr")
+    client.force_login(profile.user)
+    with CaptureQueriesContext(connection) as first:
+        client.get("/fr/privacy/")  # no cookie yet: read the profile, set the cookie
+    with CaptureQueriesContext(connection) as later:
+        client.get("/fr/privacy/")
+    reads_profile = ['"sessions_app_profile"' in q["sql"] for q in later.captured_queries]
+    assert any('"sessions_app_profile"' in q["sql"] for q in first.captured_queries)
+    assert not any(reads_profile)
