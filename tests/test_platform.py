@@ -386,3 +386,22 @@ def test_agenda_items_link_to_their_place_on_the_session_page():
 
     item = AgendaItemFactory()
     assert item.get_absolute_url() == f"/en/sessions/{item.session.slug}/#agenda-{item.pk}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("groups", "links"),
+    [
+        ([], []),
+        (["Secretariat"], ["/en/interventions/approved/"]),
+        (["Working Group 3"], ["/en/interventions/approved/", "/en/packs/"]),
+    ],
+)
+def test_navigation_follows_the_permissions_the_pages_check(client, groups, links):
+    from .factories import UserFactory
+
+    client.force_login(UserFactory(groups=groups))
+    html = client.get("/en/sessions/").content.decode()
+    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    shown = [href for href in ("/en/interventions/approved/", "/en/packs/") if href in nav]
+    assert shown == links
