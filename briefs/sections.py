@@ -16,9 +16,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from core.enums import Language
 from interventions.enums import Credit, InterventionKind
 from interventions.models import Intervention, Region, Theme
-from listening.enums import Language
 from sessions_app.enums import StakeholderType
 
 from .charts import bar_chart_svg

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from sessions_app.enums import SessionStatus
+
 
 class InterventionKind(models.TextChoices):
     CHALLENGE = "challenge", _("Challenge faced by migrants")
@@ -28,3 +30,7 @@ class Credit(models.TextChoices):
     NAMED = "named", _("By name and organization")
     ORGANIZATION = "organization", _("By organization only")
     ANONYMOUS = "anonymous", _("Anonymously")
+
+
+# Sessions that take no interventions: not public yet, or already held.
+CLOSED_TO_WRITING = (SessionStatus.DRAFT, SessionStatus.HELD)

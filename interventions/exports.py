@@ -5,7 +5,7 @@ import json
 from django.http import HttpResponse
 from django.utils import timezone
 
-from listening.spreadsheets import csv_response as spreadsheet_response
+from core.spreadsheets import csv_response as spreadsheet_response
 
 from .models import Intervention
 

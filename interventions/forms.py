@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from listening.enums import Language
+from core.enums import Language
 
 from . import selectors
 from .enums import InterventionKind

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
-from listening.enums import Language
+from core.enums import Language
 
 from .enums import Credit, InterventionKind, InterventionStatus
 

@@ -3,15 +3,15 @@
 import uuid
 from collections import Counter
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from sessions_app.enums import RegistrationStatus, SessionStatus
+from core.enums import Language
+from sessions_app.enums import INACTIVE_REGISTRATION, AgendaItemKind, SessionStatus
 from sessions_app.models import ListeningSession, Registration
 
+from .enums import CLOSED_TO_WRITING, InterventionKind
 from .enums import InterventionStatus as S
 from .models import Intervention, InterventionStatusChange, Region, Theme
-
-INACTIVE_REGISTRATION = (RegistrationStatus.DECLINED, RegistrationStatus.CANCELLED)
 
 
 def is_registered_participant(*, user, session: ListeningSession) -> bool:
@@ -26,8 +26,47 @@ def is_registered_participant(*, user, session: ListeningSession) -> bool:
     )
 
 
-# Sessions that take interventions: public, and not held yet.
-CLOSED_TO_WRITING = (SessionStatus.DRAFT, SessionStatus.HELD)
+def writing_blocker(*, session: ListeningSession, user) -> str | None:
+    """Why `user` may not write for `session` now, as a code, or None when they may.
+
+    "anonymous", "closed" (a draft or held session takes no interventions) or
+    "not_registered" (no registration, or a declined or cancelled one). Views, templates
+    (`can_write`) and the intervention services all ask this.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return "anonymous"
+    if session.status in CLOSED_TO_WRITING:
+        return "closed"
+    if not is_registered_participant(user=user, session=session):
+        return "not_registered"
+    return None
+
+
+def list_oral_speakers(*, session: ListeningSession) -> dict[int, list[Intervention]]:
+    """The approved interventions to be delivered orally in the session's open-floor agenda
+    items, in speaking order, keyed by agenda item id (one query)."""
+    speakers = (
+        Intervention.objects.filter(
+            agenda_item__session=session,
+            status=S.APPROVED,
+            deliver_orally=True,
+            agenda_item__kind=AgendaItemKind.OPEN_FLOOR,
+        )
+        .only(
+            "id",
+            "agenda_item_id",
+            "title",
+            "credit",
+            "credit_name",
+            "credit_organization",
+            "speaking_order",
+        )
+        .order_by(F("speaking_order").asc(nulls_last=True), "id")
+    )
+    by_item: dict[int, list[Intervention]] = {}
+    for intervention in speakers:
+        by_item.setdefault(intervention.agenda_item_id, []).append(intervention)
+    return by_item
 
 
 def list_sessions_open_for_writing(*, user) -> QuerySet[ListeningSession]:
@@ -142,10 +181,6 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str,
     values with no intervention. A theme counts the interventions tagged with it, as
     primary or other theme.
     """
-    from listening.enums import Language
-
-    from .enums import InterventionKind
-
     ids = interventions.order_by().values("pk")
     region_counts = dict(
         Intervention.regions.through.objects.filter(intervention_id__in=ids)

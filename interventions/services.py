@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from listening.emails import send_templated_email
-from listening.outbox import schedule_task
+from core.emails import send_templated_email
+from core.outbox import schedule_task
 from sessions_app.enums import AgendaItemKind
 
+from .enums import CLOSED_TO_WRITING
 from .enums import InterventionStatus as S
 from .models import Intervention, InterventionStatusChange, Region, Theme
+from .selectors import writing_blocker
 
 # The allowed transitions, written down once: from → {to: who may make it}.
 AUTHOR = "author"
@@ -182,14 +184,12 @@ def create_intervention(
     or the token belongs to someone else; SubmissionRefused (carrying the saved draft)
     when submitting is no longer possible.
     """
-    from .selectors import is_registered_participant
-
     existing = Intervention.objects.filter(submission_token=submission_token).first()
     if existing is not None:
         if existing.author_id != author.pk:
             raise PermissionDenied
         return existing, False
-    if not is_registered_participant(user=author, session=session):
+    if writing_blocker(session=session, user=author) is not None:
         raise PermissionDenied
     intervention = Intervention(
         session=session,
@@ -230,13 +230,9 @@ def update_intervention(
     no longer be edited (nothing changes), SubmissionRefused when the changes were saved
     but submitting is no longer possible.
     """
-    from .selectors import CLOSED_TO_WRITING, is_registered_participant
-
     if intervention.author_id != actor.pk:
         raise PermissionDenied
-    if intervention.session.status in CLOSED_TO_WRITING or not is_registered_participant(
-        user=actor, session=intervention.session
-    ):
+    if writing_blocker(session=intervention.session, user=actor) is not None:
         raise ValidationError(
             _(
                 "This intervention can no longer be edited: the session does not take "
@@ -276,8 +272,6 @@ def submit_intervention(*, intervention: Intervention, actor) -> Intervention:
     Raises SubmissionRefused after the deadline, ValidationError for a transition the table
     does not allow, PermissionDenied for someone else's intervention.
     """
-    from .selectors import CLOSED_TO_WRITING, is_registered_participant
-
     session = intervention.session
     if session.status in CLOSED_TO_WRITING:
         raise SubmissionRefused(
@@ -287,8 +281,9 @@ def submit_intervention(*, intervention: Intervention, actor) -> Intervention:
             ),
             intervention=intervention,
         )
-    if intervention.author_id == actor.pk and not is_registered_participant(
-        user=actor, session=session
+    if (
+        intervention.author_id == actor.pk
+        and writing_blocker(session=session, user=actor) == "not_registered"
     ):
         raise SubmissionRefused(
             _(

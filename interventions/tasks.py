@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from listening.outbox import claim_message
+from core.outbox import claim_message
 
 from .models import Intervention
 from .services import send_intervention_status_email

@@ -9,7 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sessions_app import selectors as session_selectors
 from sessions_app.models import ListeningSession
+from sessions_app.views import public_session_or_404
 
 from . import exports, selectors, services
 from .forms import ApprovedFilterForm, InterventionForm
@@ -34,6 +36,31 @@ def _saved_message(request, intervention: Intervention, *, submitted: bool) -> N
         )
     else:
         messages.success(request, _("Your draft was saved."))
+
+
+@require_GET
+def session_detail(request, slug: str):
+    """The public session page: the agenda with its speakers, and what the visitor may do."""
+    session = public_session_or_404(slug)
+    speakers = selectors.list_oral_speakers(session=session)
+    for item in session.agenda:
+        item.oral_interventions = speakers.get(item.pk, [])
+    registration = session_selectors.get_registration(session=session, user=request.user)
+    blocker = session_selectors.registration_blocker(session=session, registration=registration)
+    return render(
+        request,
+        "sessions_app/session_detail.html",
+        {
+            "session": session,
+            "seats_left": session_selectors.seats_left(session=session),
+            "registration": registration if blocker == "already_registered" else None,
+            "can_register": blocker is None,
+            "refusal": session_selectors.blocker_message(blocker)
+            if blocker not in (None, "already_registered")
+            else "",
+            "can_write": selectors.writing_blocker(session=session, user=request.user) is None,
+        },
+    )
 
 
 @login_required

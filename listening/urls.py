@@ -3,8 +3,18 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+import interventions.views
+import sessions_app.urls
+
 from . import views
 from .i18n import set_language
+
+# The session pages: the sessions app's own URLs plus the session page, which combines what the
+# sessions and interventions apps know (see sessions_app/urls.py).
+session_patterns = [
+    *sessions_app.urls.urlpatterns,
+    path("<slug:slug>/", interventions.views.session_detail, name="detail"),
+]
 
 # The admin signs in through allauth, with its rate limits and email verification.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -25,7 +35,7 @@ urlpatterns += i18n_patterns(
     path("privacy/my-data/download/", views.download_my_data, name="download_my_data"),
     path("privacy/delete-account/", views.delete_account, name="delete_account"),
     path("accounts/", include("allauth.urls")),
-    path("sessions/", include("sessions_app.urls")),
+    path("sessions/", include((session_patterns, "sessions_app"))),
     path("interventions/", include("interventions.urls")),
     path("packs/", include("briefs.urls")),
     path("admin/", admin.site.urls),

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.health import check_broker, check_database
 from sessions_app.selectors import list_public_sessions
 
 from . import privacy as personal_data
 from .forms import DeleteAccountForm
-from .health import check_broker, check_database
 
 
 @require_GET

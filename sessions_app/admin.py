@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 
-from listening.spreadsheets import csv_response
+from core.spreadsheets import csv_response
 
 from . import selectors, services
 from .enums import RegistrationStatus

@@ -40,3 +40,12 @@ class AgendaItemKind(models.TextChoices):
     DISCUSSION = "discussion", _("Discussion")
     BREAK = "break", pgettext_lazy("agenda", "Break")
     CLOSING = "closing", _("Closing")
+
+
+# Registrations that hold a seat: confirmed ones and those awaiting approval.
+SEAT_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+# Registrations their owner may still cancel (a waitlisted one gives up its place in line);
+# they are also the active ones: their holder takes part in the session.
+CANCELLABLE = (*SEAT_HOLDING, RegistrationStatus.WAITLISTED)
+ACTIVE_REGISTRATION = CANCELLABLE
+INACTIVE_REGISTRATION = (RegistrationStatus.DECLINED, RegistrationStatus.CANCELLED)

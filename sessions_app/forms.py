@@ -4,11 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from interventions.models import Region
-from listening.enums import Language
+from core.enums import Language
 
 from .countries import COUNTRY_REGION
 from .enums import StakeholderType
+from .selectors import active_regions
 from .timezones import available_time_zones
 
 
@@ -25,7 +25,7 @@ class ProfileForm(forms.Form):
     country = forms.ChoiceField(label=_("Country"))
     region = forms.ModelChoiceField(
         label=_("Region"),
-        queryset=Region.objects.filter(is_active=True),
+        queryset=None,
         required=False,
         help_text=_("Leave empty to use the region of your country."),
     )
@@ -41,8 +41,9 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", "---------"), *countries]
+        self.fields["region"].queryset = active_regions()
         # Lets static/js/profile.js pre-select the region when the country changes.
-        region_ids = dict(Region.objects.filter(is_active=True).values_list("slug", "pk"))
+        region_ids = dict(active_regions().values_list("slug", "pk"))
         self.fields["country"].widget.attrs["data-region-by-country"] = json.dumps(
             {code: region_ids[slug] for code, slug in COUNTRY_REGION.items() if slug in region_ids},
             separators=(",", ":"),

@@ -8,9 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
-from listening.enums import Language
+from core.enums import Language
 
-from .enums import AgendaItemKind, RegistrationStatus, SessionStatus, StakeholderType
+from .enums import (
+    CANCELLABLE,
+    SEAT_HOLDING,
+    AgendaItemKind,
+    RegistrationStatus,
+    SessionStatus,
+    StakeholderType,
+)
 
 
 class ListeningSession(models.Model):
@@ -217,3 +224,16 @@ class Registration(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{reverse('sessions_app:my_sessions')}#registration-{self.pk}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Confirmed registrants see the join link."""
+        return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in CANCELLABLE

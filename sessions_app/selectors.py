@@ -1,5 +1,6 @@
 """Reads for sessions, agendas and registrations; each makes a fixed number of queries."""
 
+from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -15,14 +16,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from interventions.enums import InterventionStatus
-from interventions.models import Intervention
-
-from .enums import AgendaItemKind, RegistrationStatus, SessionStatus
+from .enums import CANCELLABLE, SEAT_HOLDING, RegistrationStatus, SessionStatus
 from .models import AgendaItem, ListeningSession, Profile, Registration
-
-SEAT_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
 
 
 def _with_seats_taken(queryset: QuerySet[ListeningSession]) -> QuerySet[ListeningSession]:
@@ -46,29 +43,9 @@ def list_public_sessions(*, now=None) -> QuerySet[ListeningSession]:
 
 
 def get_public_session(*, slug: str) -> ListeningSession:
-    """The public session with this slug, with `seats_taken`, its agenda in order and, on
-    each agenda item, `oral_interventions`: the approved interventions to be delivered orally in it,
-    in speaking order (only open-floor items have any). Raises DoesNotExist for drafts."""
-    speakers = (
-        Intervention.objects.filter(
-            status=InterventionStatus.APPROVED,
-            deliver_orally=True,
-            agenda_item__kind=AgendaItemKind.OPEN_FLOOR,
-        )
-        .only(
-            "id",
-            "agenda_item_id",
-            "title",
-            "credit",
-            "credit_name",
-            "credit_organization",
-            "speaking_order",
-        )
-        .order_by(F("speaking_order").asc(nulls_last=True), "id")
-    )
-    agenda = AgendaItem.objects.order_by("order", "start_offset_minutes", "id").prefetch_related(
-        Prefetch("speakers_list", queryset=speakers, to_attr="oral_interventions")
-    )
+    """The public session with this slug, with `seats_taken` and its agenda in order (as
+    `agenda`). Raises DoesNotExist for drafts."""
+    agenda = AgendaItem.objects.order_by("order", "start_offset_minutes", "id")
     queryset = ListeningSession.objects.exclude(status=SessionStatus.DRAFT).prefetch_related(
         Prefetch("agenda_items", queryset=agenda, to_attr="agenda")
     )
@@ -167,3 +144,62 @@ def with_registration_counts(queryset: QuerySet[ListeningSession]) -> QuerySet[L
             for status in RegistrationStatus.values
         }
     )
+
+
+def region_model() -> type[models.Model]:
+    """The region model, reached through the profile's `region` field: the design ties profiles
+    and registrations to regions, which the interventions app owns."""
+    return Profile._meta.get_field("region").related_model
+
+
+def active_regions() -> QuerySet:
+    """Regions offered to choose from, in their display order."""
+    return region_model().objects.filter(is_active=True)
+
+
+# Why someone may not register, cancel or write: one code each, one sentence each.
+BLOCKER_MESSAGES = {
+    "held": _("This session has already been held."),
+    "closed": _("Registration for this session is closed."),
+    "not_open_yet": _("Registration for this session has not opened yet."),
+    "already_registered": _("You are already registered for this session."),
+    "not_owner": _("This is not your registration."),
+    "not_cancellable": _("This registration can no longer be cancelled."),
+}
+
+
+def blocker_message(code: str) -> str:
+    """The sentence shown to a person for a blocker code of this module."""
+    return str(BLOCKER_MESSAGES[code])
+
+
+def registration_blocker(
+    *, session: ListeningSession, registration: Registration | None = None, now=None
+) -> str | None:
+    """Why a person may not register for `session` now, as a code, or None when they may.
+
+    "held", "closed" (not open, or past its closing time), "not_open_yet", or
+    "already_registered" when `registration` (theirs) is active; a cancelled one may register
+    again. Views, templates (`can_register`) and `register_for_session` all ask this.
+    """
+    now = now or timezone.now()
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        return "already_registered"
+    if session.status == SessionStatus.HELD:
+        return "held"
+    if session.status != SessionStatus.OPEN:
+        return "closed"
+    if session.registration_opens_at and now < session.registration_opens_at:
+        return "not_open_yet"
+    if now >= (session.registration_closes_at or session.starts_at):
+        return "closed"
+    return None
+
+
+def cancel_blocker(*, registration: Registration, user) -> str | None:
+    """Why `user` may not cancel `registration`: "not_owner", "not_cancellable", or None."""
+    if registration.user_id != user.pk:
+        return "not_owner"
+    if registration.status not in CANCELLABLE:
+        return "not_cancellable"
+    return None

@@ -8,24 +8,27 @@ counted and given out one transaction at a time: capacity holds under concurrent
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interventions.models import Region
-from listening.emails import send_templated_email
-from listening.outbox import schedule_task
+from core.emails import send_templated_email
+from core.outbox import schedule_task
 
 from .calendar import build_session_ics
 from .countries import region_slug_for_country
+from .enums import SEAT_HOLDING, SessionStatus
 from .enums import RegistrationStatus as R
-from .enums import SessionStatus
 from .models import ListeningSession, Profile, Registration
-from .selectors import waitlist_place
+from .selectors import (
+    active_regions,
+    blocker_message,
+    cancel_blocker,
+    registration_blocker,
+    waitlist_place,
+)
 from .timezones import parse_time_zone
 
-# Registrations that hold a seat: confirmed ones and those awaiting approval.
-SEAT_HOLDING = (R.CONFIRMED, R.PENDING)
 # The status changes the secretariat may make, and from which statuses.
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     R.CONFIRMED: (R.PENDING, R.WAITLISTED, R.DECLINED, R.CANCELLED),
@@ -55,12 +58,12 @@ class RegistrationResult:
     created: bool
 
 
-def region_for_country(*, country: str) -> Region | None:
+def region_for_country(*, country: str) -> models.Model | None:
     """The seeded region a country belongs to, or None when none matches."""
     slug = region_slug_for_country(country)
     if slug is None:
         return None
-    return Region.objects.filter(slug=slug, is_active=True).first()
+    return active_regions().filter(slug=slug).first()
 
 
 def save_profile(
@@ -72,7 +75,7 @@ def save_profile(
     country: str,
     preferred_language: str,
     time_zone: str,
-    region: Region | None = None,
+    region: models.Model | None = None,
 ) -> Profile:
     """Create or update the user's profile; the region defaults from the country.
 
@@ -95,21 +98,6 @@ def save_profile(
         },
     )
     return profile
-
-
-def registration_refusal(*, session: ListeningSession, now=None) -> str | None:
-    """Why nobody can register for `session` right now, or None when registration is open."""
-    now = now or timezone.now()
-    if session.status == SessionStatus.HELD:
-        return _("This session has already been held.")
-    if session.status != SessionStatus.OPEN:
-        return _("Registration for this session is closed.")
-    if session.registration_opens_at and now < session.registration_opens_at:
-        return _("Registration for this session has not opened yet.")
-    closes_at = session.registration_closes_at or session.starts_at
-    if now >= closes_at:
-        return _("Registration for this session is closed.")
-    return None
 
 
 def _seats_taken(session: ListeningSession, *, exclude: Registration | None = None) -> int:
@@ -193,11 +181,11 @@ def register_for_session(
     with transaction.atomic():
         locked = ListeningSession.objects.select_for_update().get(pk=session.pk)
         existing = Registration.objects.filter(session=locked, user=user).first()
-        if existing is not None and existing.status != R.CANCELLED:
+        blocker = registration_blocker(session=locked, registration=existing)
+        if blocker == "already_registered":
             return RegistrationResult(registration=existing, created=False)
-        refusal = registration_refusal(session=locked)
-        if refusal:
-            raise ValidationError(refusal, code="closed")
+        if blocker:
+            raise ValidationError(blocker_message(blocker), code=blocker)
         now = timezone.now()
         registration = existing or Registration(session=locked, user=user)
         registration.organization = profile.organization
@@ -276,8 +264,9 @@ def cancel_registration(*, registration: Registration, user) -> Registration:
     Side effects: as `set_registration_status`. Raises ValidationError when the
     registration belongs to someone else or is already declined or cancelled.
     """
-    if registration.user_id != user.pk:
-        raise ValidationError(_("This is not your registration."), code="not_owner")
+    blocker = cancel_blocker(registration=registration, user=user)
+    if blocker == "not_owner":
+        raise ValidationError(blocker_message(blocker), code=blocker)
     return set_registration_status(registration=registration, to_status=R.CANCELLED)
 
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import translation
 
-from listening.outbox import claim_message
+from core.outbox import claim_message
 
 from . import services
 from .models import Registration

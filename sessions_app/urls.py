@@ -4,6 +4,9 @@ from . import views
 
 app_name = "sessions_app"
 
+# The session page itself (`<slug>/`, name "detail") shows what other apps own (the speakers,
+# whether one may write): the project's URL conf adds it from the app that combines them.
+
 urlpatterns = [
     path("", views.session_list, name="list"),
     path("me/profile/", views.profile, name="profile"),
@@ -18,6 +21,5 @@ urlpatterns = [
         views.cancel_registration,
         name="cancel_registration",
     ),
-    path("<slug:slug>/", views.session_detail, name="detail"),
     path("<slug:slug>/register/", views.register, name="register"),
 ]

@@ -16,7 +16,7 @@ from .models import ListeningSession, Registration
 from .timezones import TIME_ZONE_COOKIE, parse_time_zone
 
 
-def _public_session_or_404(slug: str) -> ListeningSession:
+def public_session_or_404(slug: str) -> ListeningSession:
     try:
         return selectors.get_public_session(slug=slug)
     except ListeningSession.DoesNotExist:
@@ -44,32 +44,17 @@ def session_list(request):
     )
 
 
-@require_GET
-def session_detail(request, slug: str):
-    session = _public_session_or_404(slug)
-    return render(
-        request,
-        "sessions_app/session_detail.html",
-        {
-            "session": session,
-            "seats_left": selectors.seats_left(session=session),
-            "registration": selectors.get_registration(session=session, user=request.user),
-            "refusal": services.registration_refusal(session=session),
-        },
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request, slug: str):
-    session = _public_session_or_404(slug)
+    session = public_session_or_404(slug)
     existing = selectors.get_registration(session=session, user=request.user)
-    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-        messages.info(request, _("You are already registered for this session."))
+    blocker = selectors.registration_blocker(session=session, registration=existing)
+    if blocker == "already_registered":
+        messages.info(request, selectors.blocker_message(blocker))
         return redirect(existing)
-    refusal = services.registration_refusal(session=session)
-    if refusal:
-        messages.error(request, refusal)
+    if blocker:
+        messages.error(request, selectors.blocker_message(blocker))
         return redirect(session)
     if selectors.get_profile(user=request.user) is None:
         messages.info(request, _("Please complete your profile first; it takes a minute."))

@@ -135,7 +135,7 @@ ADMIN_ROWS = {
     "admin:interventions_region_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_theme_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:briefs_briefpack_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
-    "admin:listening_outboxmessage_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
+    "admin:core_outboxmessage_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
     "admin:auth_user_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
     "admin:auth_group_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
 }

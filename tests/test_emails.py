@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from listening.emails import render_text, send_templated_email
+from core.emails import render_text, send_templated_email
 
 
 def test_plain_text_is_not_html_escaped(tmp_path, settings):
@@ -17,7 +17,7 @@ def test_plain_text_is_not_html_escaped(tmp_path, settings):
     ]
     from django.utils.functional import empty
 
-    from listening import emails
+    from core import emails
 
     emails.TEXT_ENGINE._wrapped = empty  # the engine reads TEMPLATES when first used
     try:

@@ -5,8 +5,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from listening.enums import OutboxStatus
-from listening.outbox import flush_outbox, schedule_task
+from core.enums import OutboxStatus
+from core.outbox import flush_outbox, schedule_task
 
 from .helpers import DEAD_BROKER, blackhole_server, broker_url, drain_queue, purge_queue
 
@@ -27,7 +27,7 @@ def test_stalled_broker_keeps_the_task_for_later(django_capture_on_commit_callba
     with blackhole_server() as url, broker_url(url):
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):
-            message = schedule_task("listening.tasks.task_flush_outbox")
+            message = schedule_task("core.tasks.task_flush_outbox")
         elapsed = time.monotonic() - started
     assert elapsed < 15
     message.refresh_from_db()
@@ -41,7 +41,7 @@ def test_stalled_broker_keeps_the_task_for_later(django_capture_on_commit_callba
 def test_flush_is_harmless_while_the_broker_is_down(django_capture_on_commit_callbacks):
     with broker_url(DEAD_BROKER):
         with django_capture_on_commit_callbacks(execute=True):
-            message = schedule_task("listening.tasks.task_flush_outbox")
+            message = schedule_task("core.tasks.task_flush_outbox")
         assert flush_outbox(now=timezone.now() + timezone.timedelta(minutes=1)) == 0
     message.refresh_from_db()
     assert (message.status, message.enqueued_at) == (OutboxStatus.PENDING, None)

@@ -14,11 +14,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from core import health
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
+from core.outbox import claim_message, flush_outbox, schedule_task
 from interventions.models import Intervention, Region, Theme
-from listening import health
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
-from listening.outbox import claim_message, flush_outbox, schedule_task
 from sessions_app.models import ListeningSession
 
 from .factories import ListeningSessionFactory
@@ -241,8 +241,8 @@ def test_seed_demo_is_idempotent_and_complete():
 
 
 def _demo_counts():
+    from core.models import OutboxMessage
     from interventions.models import InterventionStatusChange
-    from listening.models import OutboxMessage
     from sessions_app.models import AgendaItem, Registration
 
     User = get_user_model()
@@ -256,7 +256,7 @@ def _demo_counts():
 @pytest.mark.django_db
 def test_outbox_keeps_a_task_when_the_broker_is_down(django_capture_on_commit_callbacks):
     with broker_url(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):
-        message = schedule_task("listening.tasks.task_flush_outbox", note="kept")
+        message = schedule_task("core.tasks.task_flush_outbox", note="kept")
     message.refresh_from_db()
     assert (message.status, message.enqueued_at) == (OutboxStatus.PENDING, None)
     assert message.last_error != ""
@@ -270,7 +270,7 @@ def test_outbox_keeps_a_task_when_the_broker_is_down(django_capture_on_commit_ca
     sent = drain_queue()
     assert sent == [
         {
-            "task": "listening.tasks.task_flush_outbox",
+            "task": "core.tasks.task_flush_outbox",
             "kwargs": {"outbox_id": message.pk, "note": "kept"},
         }
     ]
@@ -308,7 +308,7 @@ def test_outbox_failure_returns_message_to_pending():
 
 @pytest.mark.django_db
 def test_outbox_gives_up_after_repeated_failures():
-    from listening.outbox import MAX_ATTEMPTS
+    from core.outbox import MAX_ATTEMPTS
 
     message = OutboxMessage.objects.create(task_name="x")
     for _ in range(MAX_ATTEMPTS):
@@ -323,7 +323,7 @@ def test_outbox_gives_up_after_repeated_failures():
 def test_flush_does_not_resend_what_the_broker_holds(django_capture_on_commit_callbacks):
     purge_queue()
     with django_capture_on_commit_callbacks(execute=True):
-        message = schedule_task("listening.tasks.task_flush_outbox")
+        message = schedule_task("core.tasks.task_flush_outbox")
     message.refresh_from_db()
     # A busy worker has not reached it yet: beat's passes over the next minutes send nothing.
     for minutes in (1, 5, 20):

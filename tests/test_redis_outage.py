@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from briefs.models import BriefPack
 from briefs.services import requeue_stuck_packs
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
+from core.outbox import flush_outbox
 from interventions.models import Intervention, Region, Theme
 from listening.celery import app
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
-from listening.outbox import flush_outbox
 from sessions_app.models import Registration
 
 from .factories import (

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "core",
     "listening",
     "sessions_app",
     "interventions",
@@ -203,7 +204,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-outbox": {"task": "listening.tasks.task_flush_outbox", "schedule": 60.0},
+    "requeue-stale-outbox": {"task": "core.tasks.task_flush_outbox", "schedule": 60.0},
     "requeue-stuck-packs": {"task": "briefs.tasks.task_requeue_stuck_packs", "schedule": 120.0},
     "purge-personal-data": {
         "task": "listening.tasks.task_purge_personal_data",

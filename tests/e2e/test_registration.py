@@ -5,8 +5,8 @@ import re
 import pytest
 from django.core import mail
 
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
 from sessions_app import tasks as session_tasks
 from sessions_app.enums import AgendaItemKind
 

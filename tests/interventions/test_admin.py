@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
 from interventions.tasks import task_send_intervention_email
-from listening.models import OutboxMessage
 from sessions_app.enums import AgendaItemKind
 
 from ..factories import AgendaItemFactory, InterventionFactory
@@ -327,7 +327,7 @@ def test_changelist_query_count(client, secretariat, session, count, django_asse
 def test_approval_survives_a_broker_outage(
     client, secretariat, session, django_capture_on_commit_callbacks
 ):
-    from listening.enums import OutboxStatus
+    from core.enums import OutboxStatus
 
     from ..helpers import DEAD_BROKER, broker_url
 

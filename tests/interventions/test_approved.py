@@ -7,9 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
+from core.spreadsheets import safe_cell
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
-from listening.spreadsheets import safe_cell
 
 from ..factories import InterventionFactory, ListeningSessionFactory
 from .conftest import HOSTILE

@@ -6,13 +6,13 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
 from interventions import services
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Theme
 from interventions.services import MODERATOR, SubmissionRefused
 from interventions.tasks import task_send_intervention_email
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
 from sessions_app.enums import AgendaItemKind, RegistrationStatus
 
 from ..factories import (
@@ -348,7 +348,7 @@ class TestStatusEmail:
         assert len(mail.outbox) == 1
 
     def test_renders_under_the_authors_language(self, session, monkeypatch):
-        from listening import emails
+        from core import emails
 
         seen = []
 

@@ -5,10 +5,10 @@ import itertools
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, InterventionStatusChange
 from interventions.services import AUTHOR, MODERATOR, TRANSITIONS, set_intervention_status
-from listening.models import OutboxMessage
 
 from ..factories import InterventionFactory, UserFactory
 

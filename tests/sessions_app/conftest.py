@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
 from sessions_app import tasks
 
 from ..factories import ListeningSessionFactory, ProfileFactory

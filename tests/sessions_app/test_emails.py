@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
 from sessions_app import services, tasks
 from sessions_app.enums import RegistrationStatus as R
 
@@ -144,7 +144,7 @@ def test_every_registration_email_is_translated(language, template):
 
     [email] = mail.outbox
     with translation.override("en"):
-        from listening.emails import render_text
+        from core.emails import render_text
 
         english_subject = render_text(f"emails/{template}_subject.txt", {"session": session})
         english_body = render_text(

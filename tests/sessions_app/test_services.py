@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.models import OutboxMessage
 from interventions.models import Region
-from listening.models import OutboxMessage
 from sessions_app import services
 from sessions_app.countries import region_slug_for_country
 from sessions_app.enums import RegistrationStatus as R

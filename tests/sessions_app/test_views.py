@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
 from interventions.models import Region
-from listening.enums import OutboxStatus
-from listening.models import OutboxMessage
 from sessions_app.enums import AgendaItemKind, SessionStatus
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import Profile, Registration
