@@ -54,7 +54,7 @@ messages: $(STAMP)
 	$(MANAGE) compiletranslations
 
 bench: setup
-	$(BIN)/python -m briefs.bench
+	$(BIN)/python -m bench.pack
 
 loadtest: setup
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"

@@ -6,8 +6,6 @@ on several workers and reuse those whose inputs did not change; the pack's conte
 the digests with the filters and the template version.
 """
 
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,16 +21,9 @@ from sessions_app.enums import StakeholderType
 
 from .charts import bar_chart_svg
 from .selectors import PackInputs
-
-# Bump when the templates or the CSS change what a pack looks like: old packs are not reused.
-PACK_TEMPLATE_VERSION = "2026-11-28.3"
+from .selectors import digest_of as _digest
 
 CO_LEADS = "OHCHR, ACT Alliance and APRRN, with the Network secretariat"
-
-
-def _digest(value) -> str:
-    payload = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass
@@ -312,18 +303,6 @@ def build_sections(*, inputs: PackInputs) -> list[Section]:
             )
     front = build_front_matter(inputs=inputs, entries=entries, theme_sections=theme_sections)
     return [front, *theme_sections, build_annexes(inputs=inputs, entries=entries)]
-
-
-def compute_content_hash(*, inputs: PackInputs, sections: list[Section]) -> str:
-    """The hash of what a pack shows: section digests, filters and the template version."""
-    return _digest(
-        [
-            PACK_TEMPLATE_VERSION,
-            inputs.session.pk,
-            inputs.filters.as_json(),
-            [(section.key, section.digest) for section in sections],
-        ]
-    )
 
 
 def render_document(

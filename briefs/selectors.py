@@ -1,16 +1,29 @@
 """Reads for input packs: the inputs a pack is built from, and the packs themselves."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from interventions.enums import InterventionKind, InterventionStatus
 from interventions.models import Intervention, Region, Theme
+from interventions.selectors import has_theme
 from sessions_app.enums import RegistrationStatus, SessionStatus
 from sessions_app.models import ListeningSession, Registration
 
 from .models import BriefPack
+
+# Bump when the templates or the CSS change what a pack looks like: old packs are not reused.
+PACK_TEMPLATE_VERSION = "2026-11-28.3"
+
+
+def digest_of(value) -> str:
+    """A stable SHA-256 of a JSON-able value (keys sorted)."""
+    payload = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ class PackInputs:
     organizations: list[str] = field(default_factory=list)
 
 
-def filter_approved_interventions(
+def filter_pack_interventions(
     *, session: ListeningSession, filters: PackFilters
 ) -> QuerySet[Intervention]:
     """Approved interventions of the session matching the filters.
@@ -72,10 +85,7 @@ def filter_approved_interventions(
     """
     qs = Intervention.objects.filter(session=session, status=InterventionStatus.APPROVED)
     if filters.themes:
-        tagged = Intervention.themes.through.objects.filter(theme__slug__in=filters.themes).values(
-            "intervention_id"
-        )
-        qs = qs.filter(Q(primary_theme__slug__in=filters.themes) | Q(pk__in=tagged))
+        qs = qs.filter(has_theme(theme_slugs=filters.themes))
     if filters.regions:
         placed = Intervention.regions.through.objects.filter(
             region__slug__in=filters.regions
@@ -86,6 +96,86 @@ def filter_approved_interventions(
     return qs
 
 
+# What an intervention row contributes to a pack's fingerprint: every column the pack shows
+# except the texts, which `updated_at` stands for (texts only change through `save()`), and the
+# credit columns, which the privacy tools change in bulk without touching `updated_at`.
+FINGERPRINT_COLUMNS = (
+    "pk",
+    "updated_at",
+    "kind",
+    "language",
+    "primary_theme_id",
+    "countries",
+    "credit",
+    "credit_name",
+    "credit_organization",
+    "stakeholder_type",
+)
+
+
+@dataclass(frozen=True)
+class PackFingerprint:
+    content_hash: str
+    intervention_count: int
+
+
+def pack_fingerprint(*, session: ListeningSession, filters: PackFilters) -> PackFingerprint:
+    """The content hash of the pack `session` + `filters` would give, without building it.
+
+    Digests the matching interventions' small columns and tags, the listed organizations, the
+    theme and region names, the session and the template version, in five queries that read
+    no texts. Two requests for unchanged inputs get the same hash; any change to what the
+    pack shows changes it.
+    """
+    interventions = filter_pack_interventions(session=session, filters=filters).order_by("pk")
+    rows = list(interventions.values_list(*FINGERPRINT_COLUMNS))
+    ids = interventions.values("pk")
+    tags = [
+        list(
+            through.objects.filter(intervention_id__in=ids)
+            .order_by("intervention_id", "pk")
+            .values_list(*columns)
+        )
+        for through, columns in (
+            (Intervention.themes.through, ("intervention_id", "theme_id")),
+            (Intervention.regions.through, ("intervention_id", "region_id")),
+        )
+    ]
+    # The pack is English: read translated names as English whatever the page's language.
+    with translation.override("en"):
+        names = [
+            list(model.objects.order_by("pk").values_list(*[f.attname for f in model._meta.fields]))
+            for model in (Theme, Region)
+        ]
+    content_hash = digest_of(
+        [
+            PACK_TEMPLATE_VERSION,
+            session.pk,
+            session.updated_at,
+            filters.as_json(),
+            rows,
+            tags,
+            names,
+            list(_listed_organizations(session=session)),
+        ]
+    )
+    return PackFingerprint(content_hash=content_hash, intervention_count=len(rows))
+
+
+def _listed_organizations(*, session: ListeningSession) -> QuerySet:
+    """Organizations of confirmed registrants who agreed to be listed (may repeat)."""
+    return (
+        Registration.objects.filter(
+            session=session,
+            status=RegistrationStatus.CONFIRMED,
+            consent_to_be_listed=True,
+        )
+        .exclude(organization="")
+        .order_by("organization")
+        .values_list("organization", flat=True)
+    )
+
+
 def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackInputs:
     """Read what a pack of `session` with `filters` contains (six queries, whatever the size).
 
@@ -93,7 +183,7 @@ def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackI
     those of confirmed registrations that consented to be listed (distinct, sorted).
     """
     interventions = list(
-        filter_approved_interventions(session=session, filters=filters)
+        filter_pack_interventions(session=session, filters=filters)
         .select_related("primary_theme")
         .prefetch_related(
             Prefetch("themes", queryset=Theme.objects.order_by("order", "slug")),
@@ -101,16 +191,7 @@ def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackI
         )
         .order_by("created_at", "id")
     )
-    organizations = (
-        Registration.objects.filter(
-            session=session,
-            status=RegistrationStatus.CONFIRMED,
-            consent_to_be_listed=True,
-        )
-        .exclude(organization="")
-        .values_list("organization", flat=True)
-        .distinct()
-    )
+    organizations = _listed_organizations(session=session).distinct()
     distinct_organizations = {" ".join(name.split()) for name in organizations}
     return PackInputs(
         session=session,

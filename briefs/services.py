@@ -7,9 +7,8 @@ nothing, and progress only moves forward.
 """
 
 import logging
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -29,9 +28,8 @@ from sessions_app.models import ListeningSession
 
 from .enums import PackStatus
 from .models import BriefPack, pack_upload_to
-from .rendering import render_pdf
-from .sections import build_sections, compute_content_hash, render_document
-from .selectors import PackFilters, PackInputs, get_pack_inputs
+from .pipeline import generate_pack_pdf
+from .selectors import PackFilters, pack_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +37,6 @@ BUILD_TASK = "briefs.tasks.task_build_brief_pack"
 MAX_ATTEMPTS = 3
 # A queued pack the broker took is sent again only after this long (workers may be busy).
 RESEND_QUEUED_AFTER = timedelta(minutes=10)
-# Progress (0-100) of each phase of a build.
-PROGRESS_COLLECTING = 2
-PROGRESS_SECTIONS = (5, 15)
-PROGRESS_LAYOUT = (15, 90)
-PROGRESS_WRITING = 92
-LAYOUT_CHECKPOINTS = 20
-# Calibrated on the benchmark's inputs; deliberately low so that every checkpoint is reached.
-CHARS_PER_PAGE = 2700
-PAGES_PER_INPUT_OVERHEAD = 0.12
-
-ProgressCallback = Callable[[int, str], None]
 
 
 @dataclass
@@ -60,19 +47,6 @@ class PackRequest:
     reused: bool = False
     in_progress: bool = False
     enqueued: bool = False
-
-
-@dataclass
-class GeneratedPack:
-    """A built pack, before it is stored."""
-
-    pdf: bytes
-    html: str
-    page_count: int
-    intervention_count: int
-    content_hash: str
-    seconds: float
-    timings: dict = field(default_factory=dict)
 
 
 def validate_pack_filters(
@@ -114,10 +88,10 @@ def request_brief_pack(
     Raises ValidationError for unknown themes, regions or kinds.
     """
     filters = validate_pack_filters(themes=themes, regions=regions, kinds=kinds)
+    fingerprint = pack_fingerprint(session=session, filters=filters)
+    content_hash = fingerprint.content_hash
     # The pack is English whatever the language of the page that asks for it.
     with translation.override("en"):
-        inputs = get_pack_inputs(session=session, filters=filters)
-        content_hash = compute_content_hash(inputs=inputs, sections=build_sections(inputs=inputs))
         waiting = _("waiting for a worker")
     outcome = PackRequest(pack=None)  # type: ignore[arg-type]
     with transaction.atomic():
@@ -140,7 +114,7 @@ def request_brief_pack(
             requested_by=user,
             filters=filters.as_json(),
             content_hash=content_hash,
-            intervention_count=len(inputs.interventions),
+            intervention_count=fingerprint.intervention_count,
             stage=waiting,
         )
         pack_id = outcome.pack.pk
@@ -199,108 +173,6 @@ class PackProgress:
         BriefPack.objects.filter(
             pk=self.pack_id, status=PackStatus.RUNNING, progress__lt=progress
         ).update(progress=progress, stage=stage[:200])
-
-
-def estimate_page_count(*, inputs: PackInputs) -> int:
-    """A deliberately low estimate of the page count, to report layout progress."""
-    characters = sum(len(i.title) + len(i.body) + len(i.english_text) for i in inputs.interventions)
-    overhead = PAGES_PER_INPUT_OVERHEAD * len(inputs.interventions)
-    # Cover, figures and contents; each theme starts a page; annexes.
-    fixed = 4 + 0.5 * len({i.primary_theme_id for i in inputs.interventions}) + 1
-    return max(4, int(fixed + characters / CHARS_PER_PAGE + overhead))
-
-
-@dataclass
-class ComposedPack:
-    inputs: PackInputs
-    content_hash: str
-    html: str
-
-
-def compose_pack_html(
-    *,
-    session: ListeningSession,
-    filters: PackFilters,
-    now: datetime,
-    progress: ProgressCallback | None = None,
-) -> ComposedPack:
-    """Read the inputs and render each section from its own inputs into the pack's HTML."""
-    report = progress or (lambda _progress, _stage: None)
-    inputs = get_pack_inputs(session=session, filters=filters)
-    sections = build_sections(inputs=inputs)
-    low, high = PROGRESS_SECTIONS
-
-    def on_section(section) -> None:
-        position = sections.index(section)
-        report(
-            low + (high - low) * position // len(sections),
-            _("rendering section “%(title)s”") % {"title": section.title},
-        )
-
-    html = render_document(
-        inputs=inputs, sections=sections, generated_at=now, on_section=on_section
-    )
-    return ComposedPack(
-        inputs=inputs,
-        content_hash=compute_content_hash(inputs=inputs, sections=sections),
-        html=html,
-    )
-
-
-def generate_pack_pdf(
-    *,
-    session: ListeningSession,
-    filters: PackFilters,
-    progress: ProgressCallback | None = None,
-    now: datetime | None = None,
-) -> GeneratedPack:
-    """Build the PDF of a pack synchronously (used by the task, the command and the benchmark).
-
-    Reads the inputs, renders each section from its own inputs, lays the document out and
-    writes it. Calls `progress(percent, stage)` along the way. Writes nothing to the database.
-    Raises what the rendering raises.
-    """
-    report = progress or (lambda _progress, _stage: None)
-    started = time.perf_counter()
-    report(PROGRESS_COLLECTING, _("collecting inputs"))
-    composed = compose_pack_html(
-        session=session, filters=filters, now=now or timezone.now(), progress=report
-    )
-    inputs = composed.inputs
-    templated = time.perf_counter()
-
-    estimate = estimate_page_count(inputs=inputs)
-    layout_low, layout_high = PROGRESS_LAYOUT
-    reached = [0]
-
-    def on_page(page: int) -> None:
-        checkpoint = min(LAYOUT_CHECKPOINTS, page * LAYOUT_CHECKPOINTS // estimate)
-        if checkpoint > reached[0]:
-            reached[0] = checkpoint
-            report(
-                layout_low + (layout_high - layout_low) * checkpoint // LAYOUT_CHECKPOINTS,
-                _("laying out page %(page)d") % {"page": page},
-            )
-
-    rendered = render_pdf(
-        html=composed.html,
-        on_page=on_page,
-        on_write=lambda pages: report(PROGRESS_WRITING, _("writing PDF")),
-    )
-    finished = time.perf_counter()
-    return GeneratedPack(
-        pdf=rendered.pdf,
-        html=composed.html,
-        page_count=rendered.page_count,
-        intervention_count=len(inputs.interventions),
-        content_hash=composed.content_hash,
-        seconds=finished - started,
-        timings={
-            "html": templated - started,
-            "layout": rendered.layout_seconds,
-            "write": rendered.write_seconds,
-        },
-    )
 
 
 def fail_brief_pack(*, pack_id: int, reason: str) -> bool:

@@ -18,7 +18,7 @@ def safe_cell(value) -> str:
     return text
 
 
-def csv_response(*, filename: str, header: Sequence, rows: Iterable[Sequence]) -> HttpResponse:
+def csv_download(*, filename: str, header: Sequence, rows: Iterable[Sequence]) -> HttpResponse:
     """A CSV download: BOM, header row, then every row with each cell made safe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -95,10 +94,7 @@ class ThemeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        tagged = Intervention.themes.through.objects.filter(theme__slug=self.value())
-        return queryset.filter(
-            Q(primary_theme__slug=self.value()) | Q(pk__in=tagged.values("intervention_id"))
-        )
+        return queryset.filter(selectors.has_theme(theme_slugs=[self.value()]))
 
 
 class InterventionAdminForm(forms.ModelForm):

@@ -5,7 +5,7 @@ import json
 from django.http import HttpResponse
 from django.utils import timezone
 
-from core.spreadsheets import csv_response as spreadsheet_response
+from core.spreadsheets import csv_download
 
 from .models import Intervention
 
@@ -59,16 +59,16 @@ def _filename(extension: str) -> str:
     return f"approved-interventions-{timezone.now():%Y%m%d-%H%M}.{extension}"
 
 
-def csv_response(*, interventions) -> HttpResponse:
+def approved_interventions_csv(*, interventions) -> HttpResponse:
     """UTF-8 CSV with a byte order mark (so spreadsheets read the accents), one row each."""
     rows = (
         ["; ".join(v) if isinstance(v, list) else v for v in (row[c] for c in COLUMNS)]
         for row in map(intervention_row, interventions)
     )
-    return spreadsheet_response(filename=_filename("csv"), header=COLUMNS, rows=rows)
+    return csv_download(filename=_filename("csv"), header=COLUMNS, rows=rows)
 
 
-def json_response(*, interventions) -> HttpResponse:
+def approved_interventions_json(*, interventions) -> HttpResponse:
     """The same selection as a JSON list of objects."""
     body = json.dumps(
         {"interventions": [intervention_row(i) for i in interventions]},

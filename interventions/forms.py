@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.enums import Language
+from sessions_app.selectors import list_public_sessions
 
 from . import selectors
 from .enums import InterventionKind
@@ -125,8 +126,6 @@ class ApprovedFilterForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from sessions_app.selectors import list_public_sessions
-
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = list_public_sessions()
         self.fields["region"].queryset = Region.objects.order_by("order", "slug")

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from core.enums import Language
+from sessions_app.enums import StakeholderType
 
 from .enums import Credit, InterventionKind, InterventionStatus
 
@@ -140,8 +141,6 @@ class Intervention(models.Model):
     @property
     def stakeholder_type_label(self) -> str:
         """The snapshotted stakeholder type, in words."""
-        from sessions_app.enums import StakeholderType
-
         try:
             return str(StakeholderType(self.stakeholder_type).label)
         except ValueError:

@@ -2,6 +2,7 @@
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
@@ -24,6 +25,13 @@ def is_registered_participant(*, user, session: ListeningSession) -> bool:
         .exclude(status__in=INACTIVE_REGISTRATION)
         .exists()
     )
+
+
+def has_theme(*, theme_slugs: Iterable[str]) -> Q:
+    """Interventions whose primary theme or any other theme is one of `theme_slugs`: the one
+    definition of "matches this theme" (lists, admin filter, packs)."""
+    tagged = Intervention.themes.through.objects.filter(theme__slug__in=list(theme_slugs))
+    return Q(primary_theme__slug__in=list(theme_slugs)) | Q(pk__in=tagged.values("intervention_id"))
 
 
 def writing_blocker(*, session: ListeningSession, user) -> str | None:
@@ -136,7 +144,7 @@ def count_interventions_by_status() -> dict[str, int]:
     return {status: counts.get(status, 0) for status in S.values}
 
 
-def filter_approved_interventions(
+def filter_public_approved_interventions(
     *,
     session: ListeningSession | None = None,
     region: Region | None = None,
@@ -154,14 +162,7 @@ def filter_approved_interventions(
     if region is not None:
         qs = qs.filter(regions=region)
     if theme is not None:
-        qs = qs.filter(
-            Q(primary_theme=theme)
-            | Q(
-                pk__in=Intervention.themes.through.objects.filter(theme=theme).values(
-                    "intervention_id"
-                )
-            )
-        )
+        qs = qs.filter(has_theme(theme_slugs=[theme.slug]))
     if kind:
         qs = qs.filter(kind=kind)
     if language:
@@ -214,4 +215,4 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str,
 
 def get_approved_intervention(*, pk: int) -> Intervention:
     """One approved intervention of a public session; raises DoesNotExist otherwise."""
-    return filter_approved_interventions().get(pk=pk)
+    return filter_public_approved_interventions().get(pk=pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from core.emails import send_templated_email
 from core.outbox import schedule_task
 from sessions_app.enums import AgendaItemKind
+from sessions_app.models import Profile, Registration
 
 from .enums import CLOSED_TO_WRITING
 from .enums import InterventionStatus as S
@@ -128,8 +129,6 @@ def count_words(text: str) -> int:
 
 def _credit_snapshot(*, author, session) -> dict:
     """The author's name, organization and stakeholder type as they are now."""
-    from sessions_app.models import Profile, Registration
-
     profile = Profile.objects.filter(user=author).first()
     if profile is not None:
         return {
@@ -379,8 +378,6 @@ def send_intervention_status_email(*, intervention: Intervention, status: str) -
     the intervention's status has changed since the email was scheduled (a stale decision
     is never announced). Raises what the email backend raises.
     """
-    from sessions_app.models import Profile, Registration
-
     author = intervention.author
     if author is None or not author.email or intervention.status != status:
         return False

@@ -197,7 +197,7 @@ def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
 @require_GET
 def approved_list(request):
     form, filters = _approved_selection(request)
-    interventions = selectors.filter_approved_interventions(**filters)
+    interventions = selectors.filter_public_approved_interventions(**filters)
     page = Paginator(interventions, APPROVED_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -227,7 +227,7 @@ def approved_detail(request, pk: int):
 @require_GET
 def export_approved(request, fmt: str):
     _form, filters = _approved_selection(request)
-    interventions = selectors.filter_approved_interventions(**filters)
+    interventions = selectors.filter_public_approved_interventions(**filters)
     if fmt == "csv":
-        return exports.csv_response(interventions=interventions)
-    return exports.json_response(interventions=interventions)
+        return exports.approved_interventions_csv(interventions=interventions)
+    return exports.approved_interventions_json(interventions=interventions)

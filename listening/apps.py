@@ -7,4 +7,5 @@ class ListeningConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        # Imported once the app registry is ready: the receivers' modules import models.
+        from . import receivers  # noqa: F401, PLC0415

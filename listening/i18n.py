@@ -6,6 +6,8 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from sessions_app.models import Profile
+
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -20,8 +22,6 @@ def get_preferred_language(user) -> str | None:
 
 def set_preferred_language(*, user, language: str) -> bool:
     """Remember `language` for a signed-in user with a profile; return whether it was stored."""
-    from sessions_app.models import Profile
-
     if language not in LANGUAGE_CODES or not getattr(user, "is_authenticated", False):
         return False
     updated = Profile.objects.filter(user=user).update(preferred_language=language)

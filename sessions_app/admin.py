@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 
-from core.spreadsheets import csv_response
+from core.spreadsheets import csv_download
 
 from . import selectors, services
 from .enums import RegistrationStatus
@@ -212,7 +212,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         registrations = queryset.select_related("user__profile", "session", "region").order_by(
             "session__starts_at", "created_at", "id"
         )
-        return csv_response(
+        return csv_download(
             filename="registrations.csv",
             header=[label for _key, label in CSV_COLUMNS],
             rows=map(_csv_row, registrations),

@@ -3,6 +3,8 @@
 import zoneinfo
 from functools import cache
 
+from .models import Profile
+
 TIME_ZONE_COOKIE = "tz"
 UTC = zoneinfo.ZoneInfo("UTC")
 
@@ -39,8 +41,6 @@ class ViewerTimeZone:
             user = getattr(self._request, "user", None)
             profile_zone = None
             if user is not None and user.is_authenticated:
-                from .models import Profile
-
                 name = Profile.objects.filter(user=user).values_list("time_zone", flat=True)
                 profile_zone = parse_time_zone(name.first())
             if profile_zone is not None:

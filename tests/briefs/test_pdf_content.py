@@ -6,8 +6,8 @@ from django.conf import settings
 from django.utils import translation
 from pypdf import PdfReader
 
+from briefs.pipeline import generate_pack_pdf
 from briefs.selectors import PackFilters
-from briefs.services import generate_pack_pdf
 from interventions.models import Region, Theme
 from tests.factories import InterventionFactory, RegistrationFactory, UserFactory
 

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from briefs.pipeline import generate_pack_pdf
 from briefs.rendering import ASSETS_DIR, PackURLFetcher, RefusedURL, render_pdf
 from briefs.sections import build_entry, build_theme_section
 from briefs.selectors import PackFilters, get_pack_inputs
-from briefs.services import generate_pack_pdf
 
 from .conftest import pdf_text
 

@@ -247,8 +247,8 @@ def test_packs_a_dead_worker_left_running_are_requeued_then_failed(pack_session,
 
 
 def test_a_build_reports_its_stages_in_order(pack_session, approved):
+    from briefs.pipeline import generate_pack_pdf
     from briefs.selectors import PackFilters
-    from briefs.services import generate_pack_pdf
 
     for _ in range(4):
         approved(body="Migrants lost their permits when offices closed. " * 60)

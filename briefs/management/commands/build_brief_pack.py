@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from briefs.pipeline import generate_pack_pdf
 from briefs.selectors import get_pack_session
-from briefs.services import generate_pack_pdf, validate_pack_filters
+from briefs.services import validate_pack_filters
 from sessions_app.models import ListeningSession
 
 

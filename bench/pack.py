@@ -1,4 +1,4 @@
-"""Benchmark of the input pack: `make bench` (or `python -m briefs.bench [SIZES…]`).
+"""Benchmark of the input pack: `make bench` (or `python -m bench.pack [SIZES…]`).
 
 For each size N, a child process creates a throwaway SQLite database in a temporary folder,
 migrates it, seeds N approved interventions of about 300 words (English, French and Spanish,
@@ -157,8 +157,8 @@ def measure_long_token(*, session) -> float:
     """Seconds to build a pack of one intervention at the character cap, in one unbroken token."""
     from django.conf import settings
 
+    from briefs.pipeline import generate_pack_pdf
     from briefs.selectors import PackFilters
-    from briefs.services import generate_pack_pdf
     from interventions.models import Intervention
 
     Intervention.objects.filter(session=session).update(status="submitted")
@@ -187,9 +187,10 @@ def run_one(count: int) -> dict:
     from django.utils import timezone, translation
 
     from briefs.models import BriefPack
+    from briefs.pipeline import compose_pack_html
     from briefs.rendering import render_pdf_plain
     from briefs.selectors import PackFilters
-    from briefs.services import build_brief_pack, claim_brief_pack, compose_pack_html
+    from briefs.services import build_brief_pack, claim_brief_pack
 
     call_command("migrate", verbosity=0)
     session = seed(count)
@@ -244,7 +245,7 @@ def main(argv: list[str]) -> int:
     results = []
     for count in sizes:
         child = subprocess.run(  # noqa: S603  # our own module, fixed arguments
-            [sys.executable, "-m", "briefs.bench", "--one", str(count)],
+            [sys.executable, "-m", "bench.pack", "--one", str(count)],
             capture_output=True,
             text=True,
             check=False,
