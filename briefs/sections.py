@@ -20,7 +20,7 @@ from interventions.models import Intervention, Region, Theme
 from sessions_app.enums import StakeholderType
 
 from .charts import bar_chart_svg
-from .selectors import PackInputs
+from .selectors import PackInputs, describe_filters
 from .selectors import digest_of as _digest
 
 CO_LEADS = "OHCHR, ACT Alliance and APRRN, with the Network secretariat"
@@ -166,16 +166,11 @@ def build_front_matter(
     kind_rows = _chart_rows(by_kind, [(k.value, str(k.label)) for k in InterventionKind])
     stakeholder_rows = sorted(by_stakeholder.items(), key=lambda item: (-item[1], item[0]))
     countries = {country for entry in entries for country in entry.countries}
-    theme_names = {t.slug: t.name for t in inputs.themes}
-    region_names = {r.slug: r.name for r in inputs.regions}
-    filters = [
-        (_("Themes"), [theme_names.get(slug, slug) for slug in inputs.filters.themes]),
-        (_("Regions"), [region_names.get(slug, slug) for slug in inputs.filters.regions]),
-        (
-            _("Types"),
-            [_label(InterventionKind, kind, empty="") for kind in inputs.filters.kinds],
-        ),
-    ]
+    filters = describe_filters(
+        filters=inputs.filters,
+        theme_names={t.slug: t.name for t in inputs.themes},
+        region_names={r.slug: r.name for r in inputs.regions},
+    )
     figures = {
         "interventions": len(entries),
         "organizations": len(
@@ -197,7 +192,7 @@ def build_front_matter(
     context = {
         "session": session,
         "co_leads": CO_LEADS,
-        "filters": [(name, values) for name, values in filters if values],
+        "filters": filters,
         "figures": figures,
         "region_rows": region_rows,
         "theme_rows": theme_rows,

@@ -20,7 +20,7 @@ from .models import BriefPack
 PACK_TEMPLATE_VERSION = "2026-11-28.3"
 
 
-def digest_of(value) -> str:
+def digest_of(value: object) -> str:
     """A stable SHA-256 of a JSON-able value (keys sorted)."""
     payload = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -238,21 +238,31 @@ def get_pack(*, pack_id: int) -> BriefPack:
     return BriefPack.objects.select_related("session", "requested_by").get(pk=pack_id)
 
 
+def describe_filters(
+    *, filters: PackFilters, theme_names: dict[str, str], region_names: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """A pack's filters as readable (heading, names) pairs, leaving out empty ones: the one
+    wording for the pack pages and the pack itself."""
+    kinds = dict(InterventionKind.choices)
+    described = [
+        (_("Themes"), [str(theme_names.get(slug, slug)) for slug in filters.themes]),
+        (_("Regions"), [str(region_names.get(slug, slug)) for slug in filters.regions]),
+        (_("Types"), [str(kinds.get(kind, kind)) for kind in filters.kinds]),
+    ]
+    return [(heading, names) for heading, names in described if names]
+
+
 def label_pack_filters(*, packs: list[BriefPack]) -> list[BriefPack]:
     """Set `filter_labels` on each pack: its filters as readable names (two queries in all).
 
     Each label is (heading, names); a pack without filters gets an empty list.
     """
-    themes = dict(Theme.objects.values_list("slug", "name"))
-    regions = dict(Region.objects.values_list("slug", "name"))
-    kinds = dict(InterventionKind.choices)
-    headings = {"themes": _("Themes"), "regions": _("Regions"), "kinds": _("Types")}
-    names = {"themes": themes, "regions": regions, "kinds": kinds}
+    theme_names = dict(Theme.objects.values_list("slug", "name"))
+    region_names = dict(Region.objects.values_list("slug", "name"))
     for pack in packs:
-        filters = PackFilters.from_json(pack.filters).as_json()
-        pack.filter_labels = [
-            (headings[key], [str(names[key].get(value, value)) for value in values])
-            for key, values in filters.items()
-            if values
-        ]
+        pack.filter_labels = describe_filters(
+            filters=PackFilters.from_json(pack.filters),
+            theme_names=theme_names,
+            region_names=region_names,
+        )
     return packs

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -73,7 +74,7 @@ def validate_pack_filters(
 def request_brief_pack(
     *,
     session: ListeningSession,
-    user,
+    user: AbstractBaseUser,
     themes: Iterable[str] = (),
     regions: Iterable[str] = (),
     kinds: Iterable[str] = (),
@@ -248,7 +249,7 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
     return BriefPack.objects.get(pk=pack_id)
 
 
-def retry_brief_pack(*, pack: BriefPack, user) -> BriefPack:
+def retry_brief_pack(*, pack: BriefPack, user: AbstractBaseUser) -> BriefPack:
     """Queue a failed pack again and send its task after commit.
 
     Raises ValidationError when the pack has not failed (a finished or running pack is not

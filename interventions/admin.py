@@ -17,18 +17,30 @@ from .enums import InterventionStatus as S
 from .models import Intervention, InterventionStatusChange, Region, Theme
 from .services import (
     MODERATOR,
+    MODERATOR_DECISIONS,
+    STAFF_FIELDS,
     can_transition,
     moderate_interventions,
-    set_intervention_status,
+    save_staff_edits,
     validate_speaking_slot,
 )
 
 MODERATE_PERMISSION = "interventions.moderate_intervention"
+# How each decision a moderator may take reads in the admin; which decisions exist comes from
+# the one transition table.
+DECISION_LABELS = {
+    S.APPROVED: gettext_lazy("Approve"),
+    S.CHANGES_REQUESTED: gettext_lazy("Request changes (send the feedback to the author)"),
+    S.REJECTED: gettext_lazy("Reject"),
+}
 DECISIONS = [
     ("", "—"),
-    (S.APPROVED, gettext_lazy("Approve")),
-    (S.CHANGES_REQUESTED, gettext_lazy("Request changes (send the feedback to the author)")),
-    (S.REJECTED, gettext_lazy("Reject")),
+    *[
+        (status, label)
+        for status, label in DECISION_LABELS.items()
+        if status in MODERATOR_DECISIONS
+    ],
+    *[(status, S(status).label) for status in MODERATOR_DECISIONS if status not in DECISION_LABELS],
 ]
 
 
@@ -135,6 +147,11 @@ class InterventionAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.can_moderate:
             self.fields.pop("decision", None)
+        if "themes" in self.fields and self.instance.primary_theme_id:
+            # The primary theme is shown on its own, never again among the other themes.
+            self.fields["themes"].queryset = Theme.objects.exclude(
+                pk=self.instance.primary_theme_id
+            ).order_by("order", "slug")
         if "agenda_item" in self.fields:
             self.fields["agenda_item"].queryset = AgendaItem.objects.filter(
                 session_id=self.instance.session_id, kind=AgendaItemKind.OPEN_FLOOR
@@ -349,23 +366,23 @@ class InterventionAdmin(admin.ModelAdmin):
     # Saving: every field but the status; a decision goes through the service.
 
     def save_model(self, request, obj, form, change):
-        names = {f.name for f in obj._meta.concrete_fields}
-        update_fields = [
-            name for name in form.cleaned_data if name in names and name in form.fields
-        ]
-        obj.save(update_fields=[*update_fields, "updated_at"])
+        data = {
+            name: form.cleaned_data[name]
+            for name in (*STAFF_FIELDS, "themes", "regions")
+            if name in form.fields and name in form.cleaned_data
+        }
         decision = form.cleaned_data.get("decision") if form.can_moderate else ""
-        if decision:
-            try:
-                set_intervention_status(
-                    intervention=obj,
-                    to_status=decision,
-                    actor=request.user,
-                    role=MODERATOR,
-                    feedback=form.cleaned_data.get("feedback", obj.feedback),
-                )
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        try:
+            save_staff_edits(
+                intervention=obj, actor=request.user, data=data, decision=decision or ""
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        # Tags were saved by `save_staff_edits`; only the (read-only) inlines remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     # Bulk actions
 

@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from sessions_app.selectors import list_public_sessions
 from . import selectors
 from .enums import InterventionKind
 from .models import Intervention, Region, Theme
-from .services import count_words
+from .services import validate_body
 
 
 class InterventionForm(forms.ModelForm):
@@ -96,13 +97,10 @@ class InterventionForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
-        words = count_words(body)
-        if words > self.session.word_limit:
-            raise forms.ValidationError(
-                _("Your text has %(words)d words; the limit for this session is %(limit)d."),
-                code="too_many_words",
-                params={"words": words, "limit": self.session.word_limit},
-            )
+        try:
+            validate_body(body=body, session=self.session)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["body"]) from None
         return body
 
     def author_data(self) -> dict:

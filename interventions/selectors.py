@@ -4,6 +4,8 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.enums import Language
@@ -15,7 +17,9 @@ from .enums import InterventionStatus as S
 from .models import Intervention, InterventionStatusChange, Region, Theme
 
 
-def is_registered_participant(*, user, session: ListeningSession) -> bool:
+def is_registered_participant(
+    *, user: AbstractBaseUser | AnonymousUser, session: ListeningSession
+) -> bool:
     """Whether `user` holds a registration for `session` that is neither declined nor
     cancelled (pending and waitlisted participants may write too)."""
     if not user.is_authenticated:
@@ -34,7 +38,9 @@ def has_theme(*, theme_slugs: Iterable[str]) -> Q:
     return Q(primary_theme__slug__in=list(theme_slugs)) | Q(pk__in=tagged.values("intervention_id"))
 
 
-def writing_blocker(*, session: ListeningSession, user) -> str | None:
+def writing_blocker(
+    *, session: ListeningSession, user: AbstractBaseUser | AnonymousUser
+) -> str | None:
     """Why `user` may not write for `session` now, as a code, or None when they may.
 
     "anonymous", "closed" (a draft or held session takes no interventions) or
@@ -77,7 +83,7 @@ def list_oral_speakers(*, session: ListeningSession) -> dict[int, list[Intervent
     return by_item
 
 
-def list_sessions_open_for_writing(*, user) -> QuerySet[ListeningSession]:
+def list_sessions_open_for_writing(*, user: AbstractBaseUser) -> QuerySet[ListeningSession]:
     """Sessions taking interventions that `user` is a registered participant of, soonest
     first."""
     active = Registration.objects.filter(session=OuterRef("pk"), user=user).exclude(
@@ -96,7 +102,7 @@ def get_writable_session(*, slug: str) -> ListeningSession:
     return ListeningSession.objects.exclude(status__in=CLOSED_TO_WRITING).get(slug=slug)
 
 
-def find_submitted_form(*, author, token: str) -> Intervention | None:
+def find_submitted_form(*, author: AbstractBaseUser, token: str) -> Intervention | None:
     """The author's intervention created from the form carrying `token`, if any."""
     try:
         token = uuid.UUID(str(token))
@@ -109,7 +115,7 @@ def _history_prefetch() -> Prefetch:
     return Prefetch("history", queryset=InterventionStatusChange.objects.order_by("created_at"))
 
 
-def list_author_interventions(*, author) -> QuerySet[Intervention]:
+def list_author_interventions(*, author: AbstractBaseUser) -> QuerySet[Intervention]:
     """The author's own interventions, newest first, with what their list shows."""
     return (
         Intervention.objects.filter(author=author)
@@ -119,7 +125,7 @@ def list_author_interventions(*, author) -> QuerySet[Intervention]:
     )
 
 
-def get_author_intervention(*, author, pk: int) -> Intervention:
+def get_author_intervention(*, author: AbstractBaseUser, pk: int) -> Intervention:
     """One of the author's own interventions; raises Intervention.DoesNotExist for any other."""
     return (
         Intervention.objects.select_related("session", "primary_theme")

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from core.emails import send_templated_email
 from core.outbox import schedule_task
 from sessions_app.enums import AgendaItemKind
-from sessions_app.models import Profile, Registration
+from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
+from sessions_app.selectors import email_language
 
 from .enums import CLOSED_TO_WRITING
 from .enums import InterventionStatus as S
@@ -37,6 +39,12 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.WITHDRAWN: {},
 }
 FINAL_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+# The decisions a moderator can take from some status, in the order of the status choices.
+MODERATOR_DECISIONS = tuple(
+    status
+    for status in S.values
+    if any(targets.get(status) == MODERATOR for targets in TRANSITIONS.values())
+)
 NOTIFY_AUTHOR_ON = frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.REJECTED})
 
 
@@ -48,7 +56,7 @@ def set_intervention_status(
     *,
     intervention: Intervention,
     to_status: str,
-    actor,
+    actor: AbstractBaseUser,
     role: str,
     note: str = "",
     feedback: str | None = None,
@@ -127,6 +135,38 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
+def validate_body(*, body: str, session: ListeningSession) -> None:
+    """Refuse a text over the session's word limit or the platform's character cap.
+
+    Raises ValidationError (on `body`) naming the count and the limit; the one check behind the
+    form and every service that stores an author's text.
+    """
+    if len(body) > settings.INTERVENTION_MAX_CHARS:
+        raise ValidationError(
+            {
+                "body": ValidationError(
+                    _(
+                        "Your text has %(chars)d characters; the limit is %(limit)d. "
+                        "Nothing was saved."
+                    )
+                    % {"chars": len(body), "limit": settings.INTERVENTION_MAX_CHARS},
+                    code="too_long",
+                )
+            }
+        )
+    words = count_words(body)
+    if words > session.word_limit:
+        raise ValidationError(
+            {
+                "body": ValidationError(
+                    _("Your text has %(words)d words; the limit for this session is %(limit)d.")
+                    % {"words": words, "limit": session.word_limit},
+                    code="too_many_words",
+                )
+            }
+        )
+
+
 def _credit_snapshot(*, author, session) -> dict:
     """The author's name, organization and stakeholder type as they are now."""
     profile = Profile.objects.filter(user=author).first()
@@ -166,8 +206,8 @@ def _set_tags(
 
 def create_intervention(
     *,
-    session,
-    author,
+    session: ListeningSession,
+    author: AbstractBaseUser,
     data: dict,
     submission_token: uuid.UUID,
     submit: bool,
@@ -190,6 +230,7 @@ def create_intervention(
         return existing, False
     if writing_blocker(session=session, user=author) is not None:
         raise PermissionDenied
+    validate_body(body=data.get("body", ""), session=session)
     intervention = Intervention(
         session=session,
         author=author,
@@ -220,7 +261,7 @@ def create_intervention(
 
 
 def update_intervention(
-    *, intervention: Intervention, actor, data: dict, submit: bool
+    *, intervention: Intervention, actor: AbstractBaseUser, data: dict, submit: bool
 ) -> Intervention:
     """Save the author's changes to a draft (or an intervention sent back for changes).
 
@@ -240,6 +281,8 @@ def update_intervention(
             code="not_editable",
         )
     with transaction.atomic():
+        if "body" in data:
+            validate_body(body=data["body"], session=intervention.session)
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         if locked.status not in EDITABLE_STATUSES:
             raise ValidationError(
@@ -260,7 +303,7 @@ def update_intervention(
     return intervention
 
 
-def submit_intervention(*, intervention: Intervention, actor) -> Intervention:
+def submit_intervention(*, intervention: Intervention, actor: AbstractBaseUser) -> Intervention:
     """Send a draft (or an intervention sent back for changes) to the secretariat.
 
     Refused for a session that no longer takes interventions (draft or held), for an author
@@ -305,7 +348,7 @@ def submit_intervention(*, intervention: Intervention, actor) -> Intervention:
     )
 
 
-def withdraw_intervention(*, intervention: Intervention, actor) -> Intervention:
+def withdraw_intervention(*, intervention: Intervention, actor: AbstractBaseUser) -> Intervention:
     """Withdraw the author's own intervention (any status but a final one).
 
     Side effects: status change and history row. Raises PermissionDenied for someone
@@ -317,7 +360,11 @@ def withdraw_intervention(*, intervention: Intervention, actor) -> Intervention:
 
 
 def moderate_interventions(
-    *, interventions: Iterable[Intervention], to_status: str, actor, feedback: str | None = None
+    *,
+    interventions: Iterable[Intervention],
+    to_status: str,
+    actor: AbstractBaseUser,
+    feedback: str | None = None,
 ) -> tuple[list[Intervention], list[Intervention]]:
     """Apply one moderation decision to several interventions.
 
@@ -343,7 +390,11 @@ def moderate_interventions(
 
 
 def validate_speaking_slot(
-    *, intervention: Intervention, status: str, agenda_item, speaking_order: int | None
+    *,
+    intervention: Intervention,
+    status: str,
+    agenda_item: AgendaItem | None,
+    speaking_order: int | None,
 ) -> None:
     """Check a speaking slot for an intervention that will have `status`.
 
@@ -370,6 +421,63 @@ def validate_speaking_slot(
         raise ValidationError(errors)
 
 
+# Fields the secretariat edits in the admin; the author's own text and credit are not among them.
+STAFF_FIELDS = (
+    "english_title",
+    "english_text",
+    "kind",
+    "primary_theme",
+    "countries",
+    "feedback",
+    "internal_note",
+    "agenda_item",
+    "speaking_order",
+)
+
+
+def save_staff_edits(
+    *, intervention: Intervention, actor: AbstractBaseUser | None, data: dict, decision: str = ""
+) -> Intervention:
+    """Store the secretariat's edits and, when `decision` is given, apply that decision.
+
+    `data` may hold STAFF_FIELDS plus `themes` and `regions` (the primary theme is never kept
+    among the other themes). A speaking slot is checked against the status the intervention
+    will have. All of it happens in one transaction: a slot or decision that is refused
+    changes nothing.
+    Side effects: the row and its tags; with a decision, what `set_intervention_status` does.
+    Raises ValidationError (keyed by field where it can be) for a refused slot or decision.
+    """
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if "agenda_item" in data or "speaking_order" in data:
+            validate_speaking_slot(
+                intervention=locked,
+                status=decision or locked.status,
+                agenda_item=data.get("agenda_item", locked.agenda_item),
+                speaking_order=data.get("speaking_order", locked.speaking_order),
+            )
+        for field in STAFF_FIELDS:
+            if field in data:
+                setattr(locked, field, data[field])
+        locked.save()
+        if "themes" in data or "regions" in data:
+            _set_tags(
+                intervention=locked,
+                themes=data.get("themes", locked.themes.all()),
+                regions=data.get("regions", locked.regions.all()),
+            )
+        if decision:
+            set_intervention_status(
+                intervention=locked,
+                to_status=decision,
+                actor=actor,
+                role=MODERATOR,
+                feedback=locked.feedback,
+            )
+    intervention.refresh_from_db()
+    return intervention
+
+
 def send_intervention_status_email(*, intervention: Intervention, status: str) -> bool:
     """Tell the author that their intervention was approved, sent back or rejected.
 
@@ -381,14 +489,7 @@ def send_intervention_status_email(*, intervention: Intervention, status: str) -
     author = intervention.author
     if author is None or not author.email or intervention.status != status:
         return False
-    profile = Profile.objects.filter(user=author).first()
-    registration = Registration.objects.filter(user=author, session=intervention.session).first()
-    if profile is not None:
-        language = profile.preferred_language
-    elif registration is not None:
-        language = registration.preferred_language
-    else:
-        language = settings.LANGUAGE_CODE
+    language = email_language(user=author, session=intervention.session)
     with translation.override(language):
         path = reverse("interventions:detail", kwargs={"pk": intervention.pk})
     send_templated_email(

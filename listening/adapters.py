@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse, translate_url
 
-from .i18n import get_preferred_language
+from sessions_app.selectors import preferred_language
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,5 +11,5 @@ class AccountAdapter(DefaultAccountAdapter):
         url = super().get_login_redirect_url(request)
         if not hasattr(request.user, "profile") and url == reverse("home"):
             return reverse("sessions_app:profile")
-        language = get_preferred_language(request.user)
+        language = preferred_language(user=request.user)
         return translate_url(url, language) if language else url

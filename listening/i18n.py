@@ -7,17 +7,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from sessions_app.models import Profile
-
-LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
-
-
-def get_preferred_language(user) -> str | None:
-    """The language a signed-in user chose, or None when they have no profile yet."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    profile = getattr(user, "profile", None)
-    language = getattr(profile, "preferred_language", None)
-    return language if language in LANGUAGE_CODES else None
+from sessions_app.selectors import LANGUAGE_CODES, preferred_language
 
 
 def set_preferred_language(*, user, language: str) -> bool:
@@ -67,7 +57,7 @@ class PreferredLanguageMiddleware:
         response = self.get_response(request)
         if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
             return response
-        language = get_preferred_language(getattr(request, "user", None))
+        language = preferred_language(user=getattr(request, "user", None))
         if language:
             set_language_cookie(response, language)
         return response

@@ -10,11 +10,9 @@ from django.utils import timezone
 from interventions.enums import Credit, InterventionStatus
 from interventions.exports import intervention_row
 from interventions.models import Intervention
-from sessions_app.enums import RegistrationStatus, SessionStatus
+from sessions_app.enums import SEAT_HOLDING, SessionStatus
 from sessions_app.models import ListeningSession, Registration
 from sessions_app.services import fill_free_seats
-
-SEAT_HOLDING = [RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]
 
 
 def export_personal_data(*, user) -> dict:

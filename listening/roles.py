@@ -18,6 +18,7 @@ ROLES = {
         "sessions_app.change_registration",
         "sessions_app.view_registration",
         "sessions_app.view_profile",
+        "sessions_app.view_registrationstatuschange",
         "interventions.view_intervention",
         "interventions.change_intervention",
         "interventions.moderate_intervention",
@@ -55,9 +56,16 @@ def ensure_roles(apps=global_apps) -> None:
         perms = []
         for code in codes:
             app_label, codename = code.split(".")
-            perms.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None and apps is not global_apps:
+                # A migration's view of the models may predate this permission's model; a
+                # later migration calls this again.
+                continue
+            if permission is None:
+                raise LookupError(code)
+            perms.append(permission)
         group.permissions.set(perms)
 
 

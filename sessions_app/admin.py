@@ -12,7 +12,13 @@ from core.spreadsheets import csv_download
 
 from . import selectors, services
 from .enums import RegistrationStatus
-from .models import AgendaItem, ListeningSession, Profile, Registration
+from .models import (
+    AgendaItem,
+    ListeningSession,
+    Profile,
+    Registration,
+    RegistrationStatusChange,
+)
 
 
 class AgendaItemInline(TranslationTabularInline):
@@ -95,7 +101,9 @@ def _status_action(to_status: RegistrationStatus, description):
         changed, failures = 0, []
         for registration in queryset.order_by("status_changed_at", "id"):
             try:
-                services.set_registration_status(registration=registration, to_status=to_status)
+                services.set_registration_status(
+                    registration=registration, to_status=to_status, actor=request.user
+                )
             except ValidationError as error:
                 failures.append(f"{registration.user.email}: {' '.join(error.messages)}")
             else:
@@ -157,6 +165,24 @@ def _csv_row(registration: Registration) -> list[str]:
     return [values[key] for key, _label in CSV_COLUMNS]
 
 
+class RegistrationStatusChangeInline(admin.TabularInline):
+    model = RegistrationStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "from_status", "to_status"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     list_display = [
@@ -191,6 +217,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         "privacy_consent_at",
         "created_at",
     ]
+    inlines = [RegistrationStatusChangeInline]
     actions = [
         _status_action(RegistrationStatus.CONFIRMED, gettext_lazy("Confirm (give a seat)")),
         _status_action(RegistrationStatus.WAITLISTED, gettext_lazy("Move to the waitlist")),

@@ -237,3 +237,36 @@ class Registration(models.Model):
     @property
     def is_cancellable(self) -> bool:
         return self.status in CANCELLABLE
+
+
+class RegistrationStatusChange(models.Model):
+    """One change of a registration's status: who made it (empty for the platform itself, e.g.
+    a promotion from the waitlist), when, from what to what."""
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=RegistrationStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=RegistrationStatus.choices)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -1,5 +1,10 @@
 """Reads for sessions, agendas and registrations; each makes a fixed number of queries."""
 
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import (
     Case,
@@ -28,7 +33,7 @@ def _with_seats_taken(queryset: QuerySet[ListeningSession]) -> QuerySet[Listenin
     )
 
 
-def list_public_sessions(*, now=None) -> QuerySet[ListeningSession]:
+def list_public_sessions(*, now: datetime | None = None) -> QuerySet[ListeningSession]:
     """Sessions visible to the public (every status but draft): upcoming ones first, soonest
     first, then past ones, most recent first. Each has `seats_taken` annotated."""
     now = now or timezone.now()
@@ -95,16 +100,16 @@ def waitlist_place(*, registration: Registration) -> int | None:
     """The registration's place on its session's waitlist (1 is next), None when not on it."""
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
-    ahead = Registration.objects.filter(
-        Q(status_changed_at__lt=registration.status_changed_at)
-        | Q(status_changed_at=registration.status_changed_at, pk__lt=registration.pk),
-        session_id=registration.session_id,
-        status=RegistrationStatus.WAITLISTED,
+    return (
+        with_waitlist_place(Registration.objects.filter(pk=registration.pk))
+        .values_list("waitlist_place", flat=True)
+        .first()
     )
-    return ahead.count() + 1
 
 
-def get_registration(*, session: ListeningSession, user) -> Registration | None:
+def get_registration(
+    *, session: ListeningSession, user: AbstractBaseUser | AnonymousUser
+) -> Registration | None:
     """The user's registration for the session (with `waitlist_place`), or None."""
     if not user.is_authenticated:
         return None
@@ -112,7 +117,7 @@ def get_registration(*, session: ListeningSession, user) -> Registration | None:
     return with_waitlist_place(queryset).first()
 
 
-def list_my_registrations(*, user) -> QuerySet[Registration]:
+def list_my_registrations(*, user: AbstractBaseUser) -> QuerySet[Registration]:
     """The user's registrations with their sessions and waitlist places, by session date."""
     queryset = (
         Registration.objects.filter(user=user)
@@ -122,14 +127,14 @@ def list_my_registrations(*, user) -> QuerySet[Registration]:
     return with_waitlist_place(queryset)
 
 
-def get_my_registration(*, user, pk: int) -> Registration:
+def get_my_registration(*, user: AbstractBaseUser, pk: int) -> Registration:
     """The user's own registration `pk`; raises DoesNotExist for anyone else's."""
     return with_waitlist_place(
         Registration.objects.filter(user=user).select_related("session")
     ).get(pk=pk)
 
 
-def get_profile(*, user) -> Profile | None:
+def get_profile(*, user: AbstractBaseUser | AnonymousUser) -> Profile | None:
     """The user's profile, or None before they complete it."""
     if not user.is_authenticated:
         return None
@@ -174,7 +179,10 @@ def blocker_message(code: str) -> str:
 
 
 def registration_blocker(
-    *, session: ListeningSession, registration: Registration | None = None, now=None
+    *,
+    session: ListeningSession,
+    registration: Registration | None = None,
+    now: datetime | None = None,
 ) -> str | None:
     """Why a person may not register for `session` now, as a code, or None when they may.
 
@@ -196,10 +204,34 @@ def registration_blocker(
     return None
 
 
-def cancel_blocker(*, registration: Registration, user) -> str | None:
+def cancel_blocker(*, registration: Registration, user: AbstractBaseUser) -> str | None:
     """Why `user` may not cancel `registration`: "not_owner", "not_cancellable", or None."""
     if registration.user_id != user.pk:
         return "not_owner"
     if registration.status not in CANCELLABLE:
         return "not_cancellable"
     return None
+
+
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def preferred_language(*, user: AbstractBaseUser | AnonymousUser | None) -> str | None:
+    """The language a signed-in user chose in their profile, or None (no profile yet)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    language = getattr(getattr(user, "profile", None), "preferred_language", None)
+    return language if language in LANGUAGE_CODES else None
+
+
+def email_language(*, user: AbstractBaseUser, session: ListeningSession | None = None) -> str:
+    """The language to write to this person in: the one in their profile, else the one they
+    gave when registering for `session`, else the site's default. Every email asks this."""
+    language = preferred_language(user=user)
+    if language is None and session is not None:
+        language = (
+            Registration.objects.filter(user=user, session=session)
+            .values_list("preferred_language", flat=True)
+            .first()
+        )
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE

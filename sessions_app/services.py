@@ -7,6 +7,7 @@ counted and given out one transaction at a time: capacity holds under concurrent
 
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -19,11 +20,12 @@ from .calendar import build_session_ics
 from .countries import region_slug_for_country
 from .enums import SEAT_HOLDING, SessionStatus
 from .enums import RegistrationStatus as R
-from .models import ListeningSession, Profile, Registration
+from .models import ListeningSession, Profile, Registration, RegistrationStatusChange
 from .selectors import (
     active_regions,
     blocker_message,
     cancel_blocker,
+    email_language,
     registration_blocker,
     waitlist_place,
 )
@@ -68,7 +70,7 @@ def region_for_country(*, country: str) -> models.Model | None:
 
 def save_profile(
     *,
-    user,
+    user: AbstractBaseUser,
     full_name: str,
     organization: str,
     stakeholder_type: str,
@@ -121,10 +123,18 @@ def _notify(registration: Registration, template: str) -> None:
     )
 
 
-def _set_status(registration: Registration, to_status: str, *, now) -> None:
+def _set_status(registration: Registration, to_status: str, *, now, actor=None) -> None:
+    """Change the status and record who did it: the one place a status is written."""
+    from_status = registration.status
     registration.status = to_status
     registration.status_changed_at = now
     registration.save(update_fields=["status", "status_changed_at", "updated_at"])
+    RegistrationStatusChange.objects.create(
+        registration=registration,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+    )
 
 
 def _fill_free_seats(session: ListeningSession, *, now) -> list[Registration]:
@@ -141,6 +151,7 @@ def _fill_free_seats(session: ListeningSession, *, now) -> list[Registration]:
         )[:free]
     )
     for registration in promoted:
+        # No actor: the platform itself gives the freed seat.
         _set_status(registration, _seat_status(session), now=now)
         _notify(
             registration,
@@ -152,12 +163,13 @@ def _fill_free_seats(session: ListeningSession, *, now) -> list[Registration]:
 def register_for_session(
     *,
     session: ListeningSession,
-    user,
+    user: AbstractBaseUser,
     privacy_consent: bool,
     role: str = "",
     wishes_to_speak: bool = False,
     accessibility_needs: str = "",
     consent_to_be_listed: bool = False,
+    notify: bool = True,
 ) -> RegistrationResult:
     """Register `user` for `session`, copying organization and origin from their profile.
 
@@ -165,7 +177,8 @@ def register_for_session(
     approval); when the session is full it is waitlisted. A user who already has a
     registration gets it back unchanged (`created` is False), except a cancelled one,
     which is placed again as if new.
-    Side effects: one Registration row; after commit, an email in the registrant's language.
+    Side effects: one Registration row and its history row; after commit, an email in the
+    registrant's language (unless `notify` is False, as for demo data).
     Raises ProfileIncomplete when the user has no profile, ValidationError when the privacy
     notice is not accepted or registration is not open; nothing is stored then.
     """
@@ -199,17 +212,29 @@ def register_for_session(
         registration.consent_to_be_listed = consent_to_be_listed
         registration.privacy_consent_at = now
         seats_taken = _seats_taken(locked, exclude=existing)
+        from_status = registration.status if existing is not None else ""
         registration.status = (
             _seat_status(locked) if seats_taken < locked.capacity else R.WAITLISTED
         )
         registration.status_changed_at = now
         registration.save()
-        _notify(registration, EMAIL_FOR_STATUS[registration.status])
+        RegistrationStatusChange.objects.create(
+            registration=registration,
+            actor=user,
+            from_status=from_status,
+            to_status=registration.status,
+        )
+        if notify:
+            _notify(registration, EMAIL_FOR_STATUS[registration.status])
     return RegistrationResult(registration=registration, created=True)
 
 
 def set_registration_status(
-    *, registration: Registration, to_status: str, notify: bool = True
+    *,
+    registration: Registration,
+    to_status: str,
+    actor: AbstractBaseUser | None = None,
+    notify: bool = True,
 ) -> Registration:
     """Move a registration to confirmed, waitlisted, declined or cancelled.
 
@@ -250,7 +275,7 @@ def set_registration_status(
                 code="seats_free",
             )
         now = timezone.now()
-        _set_status(locked, to_status, now=now)
+        _set_status(locked, to_status, now=now, actor=actor)
         if notify:
             _notify(locked, EMAIL_FOR_STATUS[to_status])
         _fill_free_seats(session, now=now)
@@ -258,16 +283,16 @@ def set_registration_status(
     return registration
 
 
-def cancel_registration(*, registration: Registration, user) -> Registration:
+def cancel_registration(*, registration: Registration, user: AbstractBaseUser) -> Registration:
     """Cancel the user's own registration; its seat goes to the first waitlisted registrant.
 
     Side effects: as `set_registration_status`. Raises ValidationError when the
     registration belongs to someone else or is already declined or cancelled.
     """
     blocker = cancel_blocker(registration=registration, user=user)
-    if blocker == "not_owner":
+    if blocker:
         raise ValidationError(blocker_message(blocker), code=blocker)
-    return set_registration_status(registration=registration, to_status=R.CANCELLED)
+    return set_registration_status(registration=registration, to_status=R.CANCELLED, actor=user)
 
 
 def fill_free_seats(*, session: ListeningSession) -> list[Registration]:
@@ -301,7 +326,7 @@ def send_registration_email(*, registration: Registration, template: str, status
     profile = Profile.objects.filter(user=registration.user).first()
     send_templated_email(
         to=registration.user.email,
-        language=registration.preferred_language,
+        language=email_language(user=registration.user, session=session),
         template=template,
         context={
             "registration": registration,

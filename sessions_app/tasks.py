@@ -5,6 +5,7 @@ from core.outbox import claim_message
 
 from . import services
 from .models import Registration
+from .selectors import email_language
 
 
 @shared_task(name="sessions_app.tasks.task_send_registration_email")
@@ -26,7 +27,8 @@ def task_send_registration_email(
         )
         if registration is None:
             return False
-        with translation.override(registration.preferred_language):
+        language = email_language(user=registration.user, session=registration.session)
+        with translation.override(language):
             return services.send_registration_email(
                 registration=registration, template=template, status=status
             )

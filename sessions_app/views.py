@@ -127,11 +127,16 @@ def profile(request):
 @login_required
 @require_GET
 def my_sessions(request):
+    registrations = list(selectors.list_my_registrations(user=request.user))
+    for registration in registrations:
+        registration.can_cancel = (
+            selectors.cancel_blocker(registration=registration, user=request.user) is None
+        )
     return render(
         request,
         "sessions_app/my_sessions.html",
         {
-            "registrations": selectors.list_my_registrations(user=request.user),
+            "registrations": registrations,
             "profile": selectors.get_profile(user=request.user),
         },
     )
@@ -159,6 +164,10 @@ def registration_calendar(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def cancel_registration(request, pk: int):
     registration = _my_registration_or_404(request, pk)
+    blocker = selectors.cancel_blocker(registration=registration, user=request.user)
+    if blocker:
+        messages.info(request, selectors.blocker_message(blocker))
+        return redirect("sessions_app:my_sessions")
     if request.method == "POST":
         try:
             services.cancel_registration(registration=registration, user=request.user)

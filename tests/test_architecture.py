@@ -72,3 +72,32 @@ def test_upward_import_detected_at_any_depth(tmp_path):
 )
 def test_imported_apps_resolves_relative_and_absolute(source, package, expected):
     assert imported_apps(source, package=package) == expected
+
+
+def unannotated_public_functions(root: Path) -> list[str]:
+    """'path:function' for each public service, selector or pipeline function with an argument
+    or return value that has no type annotation."""
+    problems = []
+    modules = sorted(
+        [*root.glob("*/services.py"), *root.glob("*/selectors.py"), root / "briefs/pipeline.py"]
+    )
+    for path in modules:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            arguments = [*node.args.args, *node.args.kwonlyargs]
+            if node.returns is None or any(a.annotation is None for a in arguments):
+                problems.append(f"{path.relative_to(root)}:{node.name}")
+    return problems
+
+
+def test_services_and_selectors_are_fully_annotated():
+    assert unannotated_public_functions(ROOT) == []
+
+
+def test_an_unannotated_service_is_found(tmp_path):
+    (tmp_path / "briefs").mkdir()
+    (tmp_path / "briefs" / "pipeline.py").write_text("def ok(*, a: int) -> int:\n    return a\n")
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "services.py").write_text("def do_thing(*, user) -> None:\n    pass\n")
+    assert unannotated_public_functions(tmp_path) == ["core/services.py:do_thing"]

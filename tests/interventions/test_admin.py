@@ -2,11 +2,13 @@
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
+from interventions.services import save_staff_edits
 from interventions.tasks import task_send_intervention_email
 from sessions_app.enums import AgendaItemKind
 
@@ -345,3 +347,47 @@ def test_approval_survives_a_broker_outage(
         OutboxStatus.PENDING,
         {"intervention_id": submitted.pk, "status": S.APPROVED},
     )
+
+
+def test_the_admin_never_keeps_the_primary_theme_among_the_other_themes(
+    client, secretariat, session
+):
+    intervention = _in_status(session, S.SUBMITTED)
+    other = Theme.objects.exclude(pk=intervention.primary_theme_id).first()
+    client.force_login(secretariat)
+    form = client.get(_change_url(intervention)).context["adminform"].form
+    assert intervention.primary_theme_id not in {t.pk for t in form.fields["themes"].queryset}
+    # A forged post naming the primary theme is refused and changes nothing.
+    response = client.post(
+        _change_url(intervention),
+        _change_form_data(
+            intervention,
+            themes=[str(intervention.primary_theme_id), str(other.pk)],
+            english_title="An English title",
+        ),
+    )
+    intervention.refresh_from_db()
+    assert (response.status_code, intervention.english_title) == (200, "")
+    assert list(intervention.themes.all()) == []
+    # The service drops it too, whoever calls it.
+    save_staff_edits(
+        intervention=intervention,
+        actor=secretariat,
+        data={"themes": [intervention.primary_theme, other]},
+    )
+    assert list(intervention.themes.all()) == [other]
+
+
+def test_staff_edits_and_a_refused_slot_change_nothing_together(client, secretariat, session):
+    intervention = _in_status(session, S.SUBMITTED, deliver_orally=False)
+    slot = AgendaItemFactory(session=session, kind=AgendaItemKind.OPEN_FLOOR)
+    before = intervention.english_title
+    with pytest.raises(ValidationError):
+        save_staff_edits(
+            intervention=intervention,
+            actor=secretariat,
+            data={"english_title": "Changed", "agenda_item": slot, "speaking_order": 1},
+            decision=S.APPROVED,
+        )
+    intervention.refresh_from_db()
+    assert (intervention.english_title, intervention.status) == (before, S.SUBMITTED)

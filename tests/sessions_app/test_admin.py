@@ -206,3 +206,20 @@ def test_the_change_form_cannot_move_a_registration_to_another_session(staff_cli
     moved.refresh_from_db()
     assert moved.session_id != full.pk
     assert full.registrations.filter(status="confirmed").count() == 1
+
+
+def test_the_registration_page_shows_its_history_with_the_actor(staff_client):
+    pending = RegistrationFactory(status=R.PENDING)
+    act(staff_client, "mark_confirmed", [pending])
+    change = Registration.objects.get(pk=pending.pk).status_changes.get()
+    response = staff_client.get(
+        reverse("admin:sessions_app_registration_change", args=[pending.pk])
+    )
+    page = response.content.decode()
+    assert (response.status_code, change.from_status, change.to_status) == (
+        200,
+        "pending",
+        "confirmed",
+    )
+    assert 'id="status_changes-group"' in page
+    assert str(change.actor) in page

@@ -361,3 +361,37 @@ def test_a_seat_freed_after_the_session_is_held_promotes_nobody():
     services.set_registration_status(registration=seated, to_status="cancelled")
     waiting.refresh_from_db()
     assert waiting.status == "waitlisted"
+
+
+def history(registration):
+    return list(
+        registration.status_changes.order_by("id").values_list("actor", "from_status", "to_status")
+    )
+
+
+def test_every_registration_status_change_leaves_a_history_row_with_its_actor():
+    session = ListeningSessionFactory(capacity=1)
+    first, second = ProfileFactory(), ProfileFactory()
+    staff = UserFactory(is_staff=True)
+    seated = register(session, first).registration
+    waiting = register(session, second).registration
+    services.set_registration_status(registration=seated, to_status=R.DECLINED, actor=staff)
+
+    assert history(seated) == [
+        (first.user.pk, "", R.CONFIRMED),
+        (staff.pk, R.CONFIRMED, R.DECLINED),
+    ]
+    # The freed seat went to the waitlist: the platform did it, not a person.
+    assert history(waiting) == [
+        (second.user.pk, "", R.WAITLISTED),
+        (None, R.WAITLISTED, R.CONFIRMED),
+    ]
+    services.cancel_registration(registration=waiting, user=second.user)
+    assert history(waiting)[-1] == (second.user.pk, R.CONFIRMED, R.CANCELLED)
+
+
+def test_a_refused_status_change_leaves_no_history_row(session, profile):
+    registration = register(session, profile).registration
+    with pytest.raises(ValidationError):
+        services.set_registration_status(registration=registration, to_status=R.WAITLISTED)
+    assert history(registration) == [(profile.user.pk, "", R.CONFIRMED)]

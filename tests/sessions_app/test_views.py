@@ -369,7 +369,9 @@ def test_join_link_is_never_shown_unless_confirmed(client, status):
         reverse("sessions_app:list"),
         reverse("home"),
     ):
-        response = client.get(url)
+        # A registration that can no longer be cancelled leads from the cancel page back to
+        # my sessions, which must not show the link either.
+        response = client.get(url, follow=True)
         assert response.status_code == 200, url
         assert JOIN not in response.content.decode(), url
 
@@ -466,3 +468,17 @@ def test_session_page_offers_writing_to_registered_participants(client):
     registration.status = "declined"
     registration.save(update_fields=["status"])
     assert create_url not in client.get(registration.session.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("status", [R.DECLINED, R.CANCELLED])
+def test_the_cancel_page_sends_back_a_registration_that_cannot_be_cancelled(client, status):
+    registration = RegistrationFactory(status=status)
+    client.force_login(registration.user)
+    url = reverse("sessions_app:cancel_registration", kwargs={"pk": registration.pk})
+    response = client.post(url, follow=True)
+    registration.refresh_from_db()
+    assert (response.redirect_chain[0][0], registration.status) == (
+        reverse("sessions_app:my_sessions"),
+        status,
+    )
+    assert "This registration can no longer be cancelled." in response.text

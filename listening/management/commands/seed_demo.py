@@ -1,6 +1,7 @@
 """Load the demo: the seed announcement's session with its agenda, one account per role and
 sample interventions in three languages. Running it twice changes nothing."""
 
+import uuid
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -15,12 +16,14 @@ from interventions.models import Intervention, Region, Theme
 from interventions.services import (
     AUTHOR,
     MODERATOR,
+    create_intervention,
+    save_staff_edits,
     set_intervention_status,
-    validate_speaking_slot,
 )
 from listening import demo_content as demo
-from sessions_app.enums import AgendaItemKind, RegistrationStatus, SessionStatus
+from sessions_app.enums import AgendaItemKind, SessionStatus
 from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
+from sessions_app.services import register_for_session, save_profile
 
 DEMO_PASSWORD = "listening-demo"  # noqa: S105  # nosec B105: published demo credential
 
@@ -129,33 +132,26 @@ class Command(BaseCommand):
             if not user.first_name:
                 user.first_name, user.last_name = first, last
                 user.save(update_fields=["first_name", "last_name"])
-            Profile.objects.get_or_create(
-                user=user,
-                defaults={
-                    "full_name": name,
-                    "organization": org,
-                    "stakeholder_type": kind,
-                    "country": country,
-                    "region": regions[region],
-                    "preferred_language": lang,
-                },
-            )
-            Registration.objects.get_or_create(
-                session=session,
-                user=user,
-                defaults={
-                    "status": RegistrationStatus.CONFIRMED,
-                    "organization": org,
-                    "stakeholder_type": kind,
-                    "country": country,
-                    "region": regions[region],
-                    "preferred_language": lang,
-                    "role": "Programme officer",
-                    "privacy_consent_at": timezone.now(),
-                    "consent_to_be_listed": True,
-                    "status_changed_at": timezone.now(),
-                },
-            )
+            if not Profile.objects.filter(user=user).exists():
+                save_profile(
+                    user=user,
+                    full_name=name,
+                    organization=org,
+                    stakeholder_type=kind,
+                    country=country,
+                    region=regions[region],
+                    preferred_language=lang,
+                    time_zone="UTC",
+                )
+            if not Registration.objects.filter(session=session, user=user).exists():
+                register_for_session(
+                    session=session,
+                    user=user,
+                    privacy_consent=True,
+                    role="Programme officer",
+                    consent_to_be_listed=True,
+                    notify=False,
+                )
             authors.append(user)
         return authors
 
@@ -170,26 +166,30 @@ class Command(BaseCommand):
             (author_index, kind, lang, status, primary, others, region_slugs, countries, credit,
              orally, title, body, english_title, english_text) = row  # fmt: skip
             author = authors[author_index]
-            profile = author.profile
-            intervention = Intervention.objects.create(
+            intervention, _created = create_intervention(
                 session=session,
                 author=author,
-                kind=kind,
-                language=lang,
-                title=title,
-                body=body,
-                english_title=english_title,
-                english_text=english_text,
-                primary_theme=themes[primary],
-                countries=countries,
-                credit=credit,
-                credit_name=profile.full_name,
-                credit_organization=profile.organization,
-                stakeholder_type=profile.stakeholder_type,
-                deliver_orally=orally,
+                data={
+                    "kind": kind,
+                    "language": lang,
+                    "title": title,
+                    "body": body,
+                    "primary_theme": themes[primary],
+                    "countries": countries,
+                    "credit": credit,
+                    "deliver_orally": orally,
+                    "themes": [themes[s] for s in others],
+                    "regions": [regions[s] for s in region_slugs],
+                },
+                submission_token=uuid.uuid4(),
+                submit=False,
             )
-            intervention.themes.set([themes[s] for s in others])
-            intervention.regions.set([regions[s] for s in region_slugs])
+            if english_title or english_text:
+                save_staff_edits(
+                    intervention=intervention,
+                    actor=moderator,
+                    data={"english_title": english_title, "english_text": english_text},
+                )
             for to_status, role in PATHS[status]:
                 actor = author if role == AUTHOR else moderator
                 set_intervention_status(
@@ -202,12 +202,8 @@ class Command(BaseCommand):
                 )
             if status == S.APPROVED and orally and open_floor is not None:
                 speakers += 1
-                validate_speaking_slot(
+                save_staff_edits(
                     intervention=intervention,
-                    status=status,
-                    agenda_item=open_floor,
-                    speaking_order=speakers,
-                )
-                Intervention.objects.filter(pk=intervention.pk).update(
-                    agenda_item=open_floor, speaking_order=speakers
+                    actor=moderator,
+                    data={"agenda_item": open_floor, "speaking_order": speakers},
                 )
