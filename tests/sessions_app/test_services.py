@@ -212,7 +212,7 @@ def test_cancel_twice_is_refused(session, profile):
     services.cancel_registration(registration=registration, user=profile.user)
     with pytest.raises(ValidationError) as error:
         services.cancel_registration(registration=registration, user=profile.user)
-    assert error.value.code == "invalid_transition"
+    assert error.value.code == "not_cancellable"
 
 
 def test_confirm_when_full_is_refused(session):
