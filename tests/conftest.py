@@ -3,6 +3,7 @@ from django.utils import translation
 
 from interventions.reference_data import seed_regions_and_themes
 from listening.roles import ensure_roles, ensure_site
+from tests.factories import UserFactory
 
 
 def ensure_reference_data() -> None:
@@ -26,3 +27,29 @@ def _english_between_tests():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+# The roles, each defined once: the factory's traits take their groups from `listening.roles`.
+
+
+@pytest.fixture
+def stakeholder(db):
+    """A verified stakeholder with a profile (registered for nothing)."""
+    return UserFactory(stakeholder=True)
+
+
+@pytest.fixture
+def secretariat(db):
+    """Secretariat staff: the admin, moderation, the live desk."""
+    return UserFactory(secretariat=True)
+
+
+@pytest.fixture
+def wg3(db):
+    """A member of Working Group 3: approved inputs and input packs."""
+    return UserFactory(wg3=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(superuser=True)

@@ -6,18 +6,49 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from briefs.enums import PackStatus
 from briefs.models import BriefPack
+from interventions.enums import InterventionStatus
 from interventions.models import Intervention, Region, Theme
+from listening.roles import SECRETARIAT, WORKING_GROUP
 from sessions_app.enums import RegistrationStatus, SessionStatus, StakeholderType
 from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
 
 PASSWORD = "a-long-test-password-42"
 
 
+def _in_groups(*names: str) -> factory.PostGeneration:
+    """Put the user in the role groups `names` (and any passed as `groups=[...]`)."""
+
+    def join(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(
+                *[Group.objects.get(name=name) for name in [*names, *(extracted or [])]]
+            )
+
+    return factory.PostGeneration(join)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """A user with a verified email. Each role is a trait, its group taken from
+    `listening.roles`: `UserFactory(stakeholder=True)`, `UserFactory(secretariat=True)`,
+    `UserFactory(wg3=True)`, `UserFactory(superuser=True)`."""
+
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True
+
+    class Params:
+        # A stakeholder has a profile; pass `profile__<field>=...` to set its fields.
+        stakeholder = factory.Trait(
+            profile=factory.RelatedFactory(
+                "tests.factories.ProfileFactory", factory_related_name="user"
+            )
+        )
+        # The secretariat works in the Django admin.
+        secretariat = factory.Trait(is_staff=True, groups=_in_groups(SECRETARIAT))
+        wg3 = factory.Trait(groups=_in_groups(WORKING_GROUP))
+        superuser = factory.Trait(is_staff=True, is_superuser=True)
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     username = factory.SelfAttribute("email")
@@ -38,11 +69,7 @@ class UserFactory(factory.django.DjangoModelFactory):
                 user=self, email=self.email, primary=True, verified=extracted is not False
             )
 
-    @factory.post_generation
-    def groups(self, create, extracted, **kwargs):
-        if create and extracted:
-            for name in extracted:
-                self.groups.add(Group.objects.get(name=name))
+    groups = _in_groups()
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):
@@ -115,6 +142,7 @@ class InterventionFactory(factory.django.DjangoModelFactory):
     credit = "named"
     credit_name = factory.LazyAttribute(lambda o: f"{o.author.first_name} {o.author.last_name}")
     credit_organization = "Organization"
+    status = InterventionStatus.DRAFT
 
     @factory.post_generation
     def regions(self, create, extracted, **kwargs):
@@ -128,3 +156,4 @@ class BriefPackFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(ListeningSessionFactory)
     requested_by = factory.SubFactory(UserFactory)
+    status = PackStatus.QUEUED

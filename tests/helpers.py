@@ -1,11 +1,21 @@
-"""Small helpers shared by tests: broker access without mocks."""
+"""Small helpers shared by tests: broker access without mocks, the outbox run as a worker
+would, PDF text, a canary web server, and hostile text."""
 
+import io
+import re
 import socket
 import threading
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from celery import current_app
 from django.conf import settings
+from kombu import pools
+from pypdf import PdfReader
+
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
+from sessions_app import tasks as session_tasks
 
 
 @contextmanager
@@ -28,8 +38,6 @@ def broker_url(url: str):
 
 def reset_broker_pools() -> None:
     """Forget pooled broker connections, which remember the URL they were made for."""
-    from kombu import pools
-
     current_app._pool = None
     current_app.amqp._producer_pool = None
     pools.reset()
@@ -96,3 +104,89 @@ def blackhole_server():
         for conn in held:
             conn.close()
         listener.close()
+
+
+# What each outbox row's task name runs, as a Celery worker would look it up.
+OUTBOX_TASKS = {
+    "sessions_app.tasks.task_send_registration_email": session_tasks.task_send_registration_email,
+}
+
+
+def run_pending_outbox_tasks(*, task_name: str | None = None, purge: bool = False) -> int:
+    """Run, in this process, the task of every pending outbox row (only `task_name`'s if
+    given), as a Celery worker would; return how many ran.
+
+    No Celery worker runs in tests: after commit each task went to the broker, where nothing
+    consumes it. Calling the task function with the row's id and kwargs is exactly what the
+    worker would do (it claims the row, so a later real delivery does nothing). With
+    `purge=True` the broker queue is emptied afterwards (a live server's requests did send).
+    """
+    messages = OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
+    if task_name is not None:
+        messages = messages.filter(task_name=task_name)
+    ran = 0
+    for message in messages.order_by("id"):
+        OUTBOX_TASKS[message.task_name](outbox_id=message.pk, **message.kwargs)
+        ran += 1
+    if purge:
+        purge_queue()
+    return ran
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All text of a PDF, with whitespace and zero-width spaces collapsed."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    return re.sub(r"\s+", " ", text.replace("\u200b", ""))
+
+
+class _Canary(BaseHTTPRequestHandler):
+    requests: list[str]
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.end_headers()
+        self.wfile.write(b"body { background: red }")
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def canary_server():
+    """An HTTP server on a free local port that records every request it receives."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# A body and title a browser must never interpret.
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes" \'single\''
+HOSTILE_ESCAPED = (
+    "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+)
+
+
+def intervention_form_data(theme, region, **overrides) -> dict:
+    """A valid POST for the intervention form."""
+    data = {
+        "submission_token": "6f1c1d2e-8b1b-4c53-9a53-1f2b3c4d5e6f",
+        "kind": "challenge",
+        "title": "Regularization stalled",
+        "body": "Offices closed for months and permits lapsed.",
+        "language": "en",
+        "primary_theme": str(theme.pk),
+        "regions": [str(region.pk)],
+        "countries": ["KE"],
+        "credit": "named",
+    }
+    data.update(overrides)
+    return data

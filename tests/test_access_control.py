@@ -7,13 +7,13 @@ row here fails `test_every_url_has_a_row`.
 """
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from briefs.models import BriefPack
 from interventions.models import Intervention
-
-from .factories import (
+from tests.factories import (
     PASSWORD,
     InterventionFactory,
     ListeningSessionFactory,
@@ -268,8 +268,6 @@ ACTION_TARGETS = {
 
 
 def registered_actions() -> list[tuple[str, str, str]]:
-    from django.contrib import admin
-
     found = set()
     for model, model_admin in admin.site._registry.items():
         for name in [a if isinstance(a, str) else a.__name__ for a in model_admin.actions or []]:

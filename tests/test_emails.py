@@ -2,7 +2,9 @@
 
 import pytest
 from django.core import mail
+from django.utils.functional import empty
 
+from core import emails
 from core.emails import render_text, send_templated_email
 
 
@@ -15,9 +17,6 @@ def test_plain_text_is_not_html_escaped(tmp_path, settings):
     settings.TEMPLATES = [
         {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
     ]
-    from django.utils.functional import empty
-
-    from core import emails
 
     emails.TEXT_ENGINE._wrapped = empty  # the engine reads TEMPLATES when first used
     try:

@@ -3,12 +3,13 @@
 import time
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from core.enums import OutboxStatus
 from core.outbox import flush_outbox, schedule_task
-
-from .helpers import DEAD_BROKER, blackhole_server, broker_url, drain_queue, purge_queue
+from listening.views import server_error
+from tests.helpers import DEAD_BROKER, blackhole_server, broker_url, drain_queue, purge_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +50,6 @@ def test_flush_is_harmless_while_the_broker_is_down(django_capture_on_commit_cal
 
 
 def test_an_unreachable_database_answers_503_with_a_page(rf):
-    from django.db import OperationalError
-
-    from listening.views import server_error
-
     request = rf.post("/en/sessions/x/register/")
     try:
         raise OperationalError("connection to server at 127.0.0.1 failed")

@@ -10,8 +10,13 @@ from hypothesis.extra.django import TestCase
 
 from interventions.models import Intervention, Region, Theme
 from sessions_app.models import Profile, Registration
-
-from .factories import ListeningSessionFactory, ProfileFactory, UserFactory
+from tests.factories import (
+    InterventionFactory,
+    ListeningSessionFactory,
+    ProfileFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 MARKUP = [
     "<script>alert(1)</script>",
@@ -123,7 +128,6 @@ class HostileInputTests(TestCase):
     @given(title=hostile_text, body=hostile_text)
     def test_intervention(self, title, body):
         self.sign_in()
-        from .factories import RegistrationFactory
 
         ProfileFactory(user=self.user)
         session = ListeningSessionFactory(word_limit=5000)
@@ -171,8 +175,6 @@ class HostileInputTests(TestCase):
     @EXAMPLES
     @given(title=hostile_text, body=hostile_text)
     def test_intervention_edit(self, title, body):
-        from .factories import InterventionFactory, RegistrationFactory
-
         self.sign_in()
         ProfileFactory(user=self.user)
         session = ListeningSessionFactory(word_limit=5000)

@@ -1,9 +1,14 @@
 """Language choice by URL prefix, the switcher, and the remembered preference."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.conf import settings
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from .factories import PASSWORD, ProfileFactory, UserFactory
+from tests.factories import PASSWORD, ListeningSessionFactory, ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +71,6 @@ def test_first_sign_in_without_a_profile_goes_to_the_profile(client):
     [("fr", "Confirmez votre adresse e-mail"), ("es", "confirme su dirección")],
 )
 def test_allauth_emails_follow_the_page_language(client, language, expected):
-    from django.core import mail
-
     data = {"password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}
     client.post(f"/{language}/accounts/signup/", {"email": f"{language}@example.org", **data})
     [email] = mail.outbox
@@ -79,10 +82,6 @@ def test_allauth_emails_follow_the_page_language(client, language, expected):
     ("language", "month"), [("en", "Dec."), ("fr", "décembre"), ("es", "diciembre")]
 )
 def test_dates_follow_the_language(client, language, month):
-    from datetime import UTC, datetime
-
-    from .factories import ListeningSessionFactory
-
     session = ListeningSessionFactory(starts_at=datetime(2031, 12, 19, 13, 0, tzinfo=UTC))
     page = client.get(f"/{language}/sessions/{session.slug}/").content.decode()
     assert month in page
@@ -98,9 +97,6 @@ def test_signing_in_replaces_an_older_language_cookie(client):
 
 
 def test_the_profile_is_not_read_on_every_request(client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     profile = ProfileFactory(preferred_language="fr")
     client.force_login(profile.user)
     with CaptureQueriesContext(connection) as first:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from interventions.models import Intervention
-
-from .factories import ListeningSessionFactory
+from tests.factories import ListeningSessionFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\(|%[sd]|\{")
@@ -121,8 +121,6 @@ def crawl(client, pages, language, demo):
 
 @pytest.mark.parametrize("language", ["fr", "es"])
 def test_pages_have_no_english_left(client, demo, language):
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     results = {"public": crawl(client, PUBLIC, language, demo)}
     client.force_login(User.objects.get(email="stakeholder@example.org"))

@@ -11,18 +11,23 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.urls import reverse
+from django.utils import timezone
 
 from core import health
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
-from core.outbox import claim_message, flush_outbox, schedule_task
-from interventions.models import Intervention, Region, Theme
-from sessions_app.models import ListeningSession
-
-from .factories import ListeningSessionFactory
-from .helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
+from core.outbox import MAX_ATTEMPTS, claim_message, flush_outbox, schedule_task
+from interventions.models import Intervention, InterventionStatusChange, Region, Theme
+from sessions_app.models import AgendaItem, ListeningSession, Registration
+from tests.factories import (
+    AgendaItemFactory,
+    InterventionFactory,
+    ListeningSessionFactory,
+    UserFactory,
+)
+from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,8 +165,6 @@ def test_healthz_names_the_database_when_it_is_down(client, monkeypatch):
 
 @pytest.mark.django_db
 def test_check_database_reports_an_unreachable_database(tmp_path):
-    from django.db import connections
-
     params = {**connection.settings_dict}
     if connection.vendor == "postgresql":
         params.update({"HOST": "127.0.0.1", "PORT": "1"})
@@ -241,10 +244,6 @@ def test_seed_demo_is_idempotent_and_complete():
 
 
 def _demo_counts():
-    from core.models import OutboxMessage
-    from interventions.models import InterventionStatusChange
-    from sessions_app.models import AgendaItem, Registration
-
     User = get_user_model()
     return [
         m.objects.count()
@@ -262,9 +261,6 @@ def test_outbox_keeps_a_task_when_the_broker_is_down(django_capture_on_commit_ca
     assert message.last_error != ""
 
     purge_queue()
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     assert flush_outbox(now=timezone.now() + timedelta(minutes=5)) == 1
     sent = drain_queue()
@@ -308,8 +304,6 @@ def test_outbox_failure_returns_message_to_pending():
 
 @pytest.mark.django_db
 def test_outbox_gives_up_after_repeated_failures():
-    from core.outbox import MAX_ATTEMPTS
-
     message = OutboxMessage.objects.create(task_name="x")
     for _ in range(MAX_ATTEMPTS):
         with pytest.raises(ValueError), claim_message(message.pk):
@@ -367,8 +361,6 @@ def test_root_redirects_to_a_language(client):
     ],
 )
 def test_public_credit_follows_consent(credit, expected):
-    from .factories import InterventionFactory
-
     intervention = InterventionFactory(
         credit=credit, credit_name="Ana Ruiz", credit_organization="Red Migrante"
     )
@@ -382,8 +374,6 @@ def test_favicon_points_at_the_site_icon(client):
 
 @pytest.mark.django_db
 def test_agenda_items_link_to_their_place_on_the_session_page():
-    from .factories import AgendaItemFactory
-
     item = AgendaItemFactory()
     assert item.get_absolute_url() == f"/en/sessions/{item.session.slug}/#agenda-{item.pk}"
 
@@ -398,8 +388,6 @@ def test_agenda_items_link_to_their_place_on_the_session_page():
     ],
 )
 def test_navigation_follows_the_permissions_the_pages_check(client, groups, links):
-    from .factories import UserFactory
-
     client.force_login(UserFactory(groups=groups))
     html = client.get("/en/sessions/").content.decode()
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]

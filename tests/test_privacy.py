@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from interventions.models import Intervention
+from listening.privacy import purge_personal_data
 from sessions_app.models import Profile, Registration
-
-from .factories import (
+from tests.factories import (
     PASSWORD,
     InterventionFactory,
     ListeningSessionFactory,
@@ -122,8 +122,6 @@ def test_purge_clears_details_after_the_retention_period():
     assert listed.organization == "Listed org"
     assert (unlisted.role, unlisted.organization, str(unlisted.country)) == ("", "", "")
     assert (kept.role, kept.accessibility_needs) == ("Kept role", "Captions")
-
-    from listening.privacy import purge_personal_data
 
     assert purge_personal_data(retention_days=365) == 0
 

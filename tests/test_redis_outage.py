@@ -21,15 +21,14 @@ from core.outbox import flush_outbox
 from interventions.models import Intervention, Region, Theme
 from listening.celery import app
 from sessions_app.models import Registration
-
-from .factories import (
+from tests.factories import (
     InterventionFactory,
     ListeningSessionFactory,
     ProfileFactory,
     RegistrationFactory,
     UserFactory,
 )
-from .helpers import broker_url
+from tests.helpers import broker_url
 
 REDIS = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
 
-from .factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_RATE_LIMITS = {

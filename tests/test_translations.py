@@ -1,6 +1,7 @@
 """The French and Spanish catalogues are complete, reviewed and in step with the source."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,8 +37,6 @@ def test_catalogue_is_fully_translated(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_translations_keep_placeholders(language):
-    import re
-
     placeholder = re.compile(r"%\(\w+\)[sd]|\{\w*\}|%[sd]")
     broken = []
     for entry in catalogue(language).translated_entries():

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from briefs.models import BriefPack
 from briefs.services import request_brief_pack, requeue_stuck_packs
+from briefs.tasks import task_build_brief_pack
 from interventions.models import Intervention
-
-from .factories import InterventionFactory, ListeningSessionFactory, UserFactory
-from .helpers import purge_queue, reset_broker_pools
+from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
+from tests.helpers import purge_queue, reset_broker_pools
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,8 +142,6 @@ def test_a_killed_worker_leaves_the_pack_retryable(transactional_db, shared_brok
 def test_a_build_past_the_soft_time_limit_fails_cleanly(
     transactional_db, shared_broker, monkeypatch
 ):
-    from briefs.tasks import task_build_brief_pack
-
     # The publisher writes the task's time limits into the message; both sides use 1 s here.
     monkeypatch.setattr(task_build_brief_pack, "soft_time_limit", 1)
     monkeypatch.setattr(task_build_brief_pack, "time_limit", 60)

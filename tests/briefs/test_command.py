@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from .conftest import pdf_text
+from tests.helpers import pdf_text
 
 
 def test_command_writes_the_pack_with_progress(tmp_path, pack_session, approved):

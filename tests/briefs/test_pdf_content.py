@@ -10,8 +10,7 @@ from briefs.pipeline import generate_pack_pdf
 from briefs.selectors import PackFilters
 from interventions.models import Region, Theme
 from tests.factories import InterventionFactory, RegistrationFactory, UserFactory
-
-from .conftest import pdf_text
+from tests.helpers import pdf_text
 
 
 def build(session, **filters):

@@ -12,8 +12,7 @@ from briefs.pipeline import generate_pack_pdf
 from briefs.rendering import ASSETS_DIR, PackURLFetcher, RefusedURL, render_pdf
 from briefs.sections import build_entry, build_theme_section
 from briefs.selectors import PackFilters, get_pack_inputs
-
-from .conftest import pdf_text
+from tests.helpers import pdf_text
 
 
 class _Collector(HTMLParser):

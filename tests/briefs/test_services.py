@@ -9,6 +9,9 @@ from django.utils import timezone, translation
 
 from briefs.enums import PackStatus
 from briefs.models import BriefPack
+from briefs.pipeline import generate_pack_pdf
+from briefs.sections import build_sections
+from briefs.selectors import PackFilters, get_pack_inputs
 from briefs.services import (
     MAX_ATTEMPTS,
     PackProgress,
@@ -19,9 +22,14 @@ from briefs.services import (
 )
 from briefs.tasks import task_build_brief_pack, task_requeue_stuck_packs
 from tests.factories import BriefPackFactory
-from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue, reset_broker_pools
-
-from .conftest import pdf_text
+from tests.helpers import (
+    DEAD_BROKER,
+    broker_url,
+    drain_queue,
+    pdf_text,
+    purge_queue,
+    reset_broker_pools,
+)
 
 BUILD = "briefs.tasks.task_build_brief_pack"
 
@@ -40,11 +48,11 @@ def request(session, user, **filters):
 
 
 def test_request_saves_a_queued_pack_and_sends_its_task_after_commit(
-    pack_session, wg3_user, approved, empty_queue, django_capture_on_commit_callbacks
+    pack_session, wg3, approved, empty_queue, django_capture_on_commit_callbacks
 ):
     approved()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        outcome = request(pack_session, wg3_user, themes=["regularization"], kinds=["challenge"])
+        outcome = request(pack_session, wg3, themes=["regularization"], kinds=["challenge"])
         assert drain_queue(timeout=0.5) == []  # nothing is sent before commit
 
     pack = BriefPack.objects.get()
@@ -53,23 +61,23 @@ def test_request_saves_a_queued_pack_and_sends_its_task_after_commit(
     assert (outcome.reused, outcome.in_progress, outcome.enqueued) == (False, False, True)
     assert pack.status == PackStatus.QUEUED
     assert pack.filters == {"themes": ["regularization"], "regions": [], "kinds": ["challenge"]}
-    assert pack.requested_by == wg3_user
+    assert pack.requested_by == wg3
     assert len(pack.content_hash) == 64
     assert pack.enqueued_at is not None
     assert drain_queue() == [{"task": BUILD, "kwargs": {"pack_id": pack.pk}}]
 
 
-def test_unknown_filters_raise_and_save_nothing(pack_session, wg3_user):
+def test_unknown_filters_raise_and_save_nothing(pack_session, wg3):
     with pytest.raises(ValidationError) as error:
-        request(pack_session, wg3_user, themes=["nope"], regions=["atlantis"], kinds=["x"])
+        request(pack_session, wg3, themes=["nope"], regions=["atlantis"], kinds=["x"])
 
     assert sorted(error.value.message_dict) == ["kinds", "regions", "themes"]
     assert BriefPack.objects.count() == 0
 
 
-def test_task_builds_the_pack_into_private_storage(pack_session, wg3_user, approved):
+def test_task_builds_the_pack_into_private_storage(pack_session, wg3, approved):
     approved(body="Sentinelbuilt input.")
-    pack = BriefPackFactory(session=pack_session, requested_by=wg3_user)
+    pack = BriefPackFactory(session=pack_session, requested_by=wg3)
 
     task_build_brief_pack(pack_id=pack.pk)
 
@@ -90,52 +98,52 @@ def test_task_builds_the_pack_into_private_storage(pack_session, wg3_user, appro
 
 
 def test_same_inputs_and_filters_reuse_the_finished_pack(
-    pack_session, wg3_user, approved, django_capture_on_commit_callbacks
+    pack_session, wg3, approved, django_capture_on_commit_callbacks
 ):
     intervention = approved()
-    first = request(pack_session, wg3_user, regions=["africa"]).pack
+    first = request(pack_session, wg3, regions=["africa"]).pack
     task_build_brief_pack(pack_id=first.pk)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        again = request(pack_session, wg3_user, regions=["africa"])
+        again = request(pack_session, wg3, regions=["africa"])
     assert (again.pack, again.reused, callbacks) == (first, True, [])
     assert BriefPack.objects.count() == 1
 
-    other_filters = request(pack_session, wg3_user, regions=["africa", "global"])
+    other_filters = request(pack_session, wg3, regions=["africa", "global"])
     assert other_filters.reused is False
 
     intervention.body = "An edit after approval changes the content hash."
     intervention.save()
-    changed = request(pack_session, wg3_user, regions=["africa"])
+    changed = request(pack_session, wg3, regions=["africa"])
     assert changed.reused is False
     assert changed.pack != first
     assert BriefPack.objects.count() == 3
 
 
-def test_a_request_from_a_french_page_reuses_the_english_pack(pack_session, wg3_user, approved):
+def test_a_request_from_a_french_page_reuses_the_english_pack(pack_session, wg3, approved):
     approved()
-    first = request(pack_session, wg3_user).pack
+    first = request(pack_session, wg3).pack
     task_build_brief_pack(pack_id=first.pk)
 
     with translation.override("fr"):
-        again = request(pack_session, wg3_user)
+        again = request(pack_session, wg3)
 
     assert (again.pack, again.reused) == (first, True)
 
 
-def test_a_double_click_returns_the_pack_already_queued(pack_session, wg3_user, approved):
+def test_a_double_click_returns_the_pack_already_queued(pack_session, wg3, approved):
     approved()
-    first = request(pack_session, wg3_user)
+    first = request(pack_session, wg3)
 
-    second = request(pack_session, wg3_user)
+    second = request(pack_session, wg3)
 
     assert (second.pack, second.in_progress) == (first.pack, True)
     assert BriefPack.objects.count() == 1
 
 
-def test_duplicate_delivery_renders_once(pack_session, wg3_user, approved):
+def test_duplicate_delivery_renders_once(pack_session, wg3, approved):
     approved()
-    pack = BriefPackFactory(session=pack_session, requested_by=wg3_user)
+    pack = BriefPackFactory(session=pack_session, requested_by=wg3)
 
     task_build_brief_pack(pack_id=pack.pk)
     pack.refresh_from_db()
@@ -169,10 +177,10 @@ def test_progress_only_moves_forward(pack_session):
     assert (pack.progress, pack.stage) == (40, "laying out page 40")
 
 
-def test_a_failing_build_marks_the_pack_failed_without_a_file(pack_session, wg3_user, approved):
+def test_a_failing_build_marks_the_pack_failed_without_a_file(pack_session, wg3, approved):
     approved()
     BriefPack.objects.all().delete()
-    pack = BriefPackFactory(session=pack_session, requested_by=wg3_user, filters={"kinds": 5})
+    pack = BriefPackFactory(session=pack_session, requested_by=wg3, filters={"kinds": 5})
 
     task_build_brief_pack(pack_id=pack.pk)
 
@@ -184,7 +192,7 @@ def test_a_failing_build_marks_the_pack_failed_without_a_file(pack_session, wg3_
 
 
 def test_retry_queues_a_failed_pack_again_and_only_a_failed_one(
-    pack_session, wg3_user, empty_queue, django_capture_on_commit_callbacks
+    pack_session, wg3, empty_queue, django_capture_on_commit_callbacks
 ):
     failed = BriefPackFactory(
         session=pack_session, status="failed", error="Boom", progress=40, attempts=2
@@ -192,9 +200,9 @@ def test_retry_queues_a_failed_pack_again_and_only_a_failed_one(
     done = BriefPackFactory(session=pack_session, status="done")
 
     with django_capture_on_commit_callbacks(execute=True):
-        retry_brief_pack(pack=failed, user=wg3_user)
+        retry_brief_pack(pack=failed, user=wg3)
     with pytest.raises(ValidationError):
-        retry_brief_pack(pack=done, user=wg3_user)
+        retry_brief_pack(pack=done, user=wg3)
 
     failed.refresh_from_db()
     assert (failed.status, failed.error, failed.progress, failed.attempts) == ("queued", "", 0, 0)
@@ -204,12 +212,12 @@ def test_retry_queues_a_failed_pack_again_and_only_a_failed_one(
 
 
 def test_broker_outage_keeps_the_pack_queued_and_beat_sends_it_later(
-    pack_session, wg3_user, approved, empty_queue, django_capture_on_commit_callbacks
+    pack_session, wg3, approved, empty_queue, django_capture_on_commit_callbacks
 ):
     approved()
     with broker_url(DEAD_BROKER):
         with django_capture_on_commit_callbacks(execute=True):
-            outcome = request(pack_session, wg3_user)
+            outcome = request(pack_session, wg3)
         assert task_requeue_stuck_packs() == 0  # still down: still queued, nothing lost
     reset_broker_pools()
 
@@ -247,9 +255,6 @@ def test_packs_a_dead_worker_left_running_are_requeued_then_failed(pack_session,
 
 
 def test_a_build_reports_its_stages_in_order(pack_session, approved):
-    from briefs.pipeline import generate_pack_pdf
-    from briefs.selectors import PackFilters
-
     for _ in range(4):
         approved(body="Migrants lost their permits when offices closed. " * 60)
     reports = []
@@ -276,9 +281,6 @@ def test_a_build_reports_its_stages_in_order(pack_session, approved):
 
 
 def test_key_figures_count_only_organizations_their_authors_agreed_to_name(pack_session, approved):
-    from briefs.sections import build_sections
-    from briefs.selectors import PackFilters, get_pack_inputs
-
     approved(credit="named", credit_organization="Named org")
     approved(credit="organization", credit_organization="Org only")
     approved(credit="anonymous", credit_organization="Hidden org")

@@ -10,9 +10,7 @@ from briefs.services import request_brief_pack
 from listening.celery import app
 from listening.roles import WORKING_GROUP
 from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
-from tests.helpers import purge_queue, reset_broker_pools
-
-from .conftest import pdf_text
+from tests.helpers import pdf_text, purge_queue, reset_broker_pools
 
 
 def wait_for(pack_id: int, *, status: str, timeout: float = 90.0) -> BriefPack:

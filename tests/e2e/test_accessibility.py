@@ -4,6 +4,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
+from interventions.models import Intervention
+from tests.factories import ListeningSessionFactory
+
 pytestmark = pytest.mark.e2e
 
 AXE_OPTIONS = {
@@ -51,9 +54,6 @@ def sign_in(page, email: str, language: str) -> None:
 
 @pytest.fixture
 def demo(transactional_db):
-    from interventions.models import Intervention
-    from tests.factories import ListeningSessionFactory
-
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     ListeningSessionFactory(slug="second-session", title="A second listening session")
     mine = Intervention.objects.filter(author__email=STAKEHOLDER)

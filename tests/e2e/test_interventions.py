@@ -5,8 +5,7 @@ import pytest
 
 from interventions.models import Intervention, Region, Theme
 from listening.roles import SECRETARIAT, WORKING_GROUP
-
-from ..factories import (
+from tests.factories import (
     PASSWORD,
     ListeningSessionFactory,
     ProfileFactory,

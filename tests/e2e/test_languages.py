@@ -4,9 +4,8 @@ import pytest
 from django.core import mail
 
 from sessions_app.models import Registration
+from tests.e2e.test_registration import run_pending_outbox_tasks
 from tests.factories import PASSWORD, ListeningSessionFactory, ProfileFactory, UserFactory
-
-from .test_registration import run_pending_outbox_tasks
 
 pytestmark = pytest.mark.e2e
 

@@ -4,13 +4,21 @@ import io
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from pypdf import PdfReader
 
+from briefs.tasks import task_build_brief_pack
 from listening.celery import app
 from listening.roles import WORKING_GROUP
-from tests.factories import PASSWORD, InterventionFactory, ListeningSessionFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    BriefPackFactory,
+    InterventionFactory,
+    ListeningSessionFactory,
+    UserFactory,
+)
 from tests.helpers import purge_queue, reset_broker_pools
 
 pytestmark = pytest.mark.e2e
@@ -75,11 +83,6 @@ def test_working_group_member_requests_watches_and_downloads_a_pack(page, consol
 
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_pack_pages_have_no_accessibility_violations(page, language):
-    from axe_playwright_python.sync_playwright import Axe
-
-    from briefs.tasks import task_build_brief_pack
-    from tests.factories import BriefPackFactory
-
     session = ListeningSessionFactory()
     InterventionFactory(session=session, status="approved")
     user = UserFactory(groups=[WORKING_GROUP])

@@ -9,15 +9,14 @@ from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from sessions_app import tasks as session_tasks
 from sessions_app.enums import AgendaItemKind
-
-from ..factories import (
+from tests.factories import (
     PASSWORD,
     AgendaItemFactory,
     ListeningSessionFactory,
     ProfileFactory,
     RegistrationFactory,
 )
-from ..helpers import purge_queue
+from tests.helpers import purge_queue
 
 pytestmark = pytest.mark.e2e
 

@@ -3,8 +3,7 @@ from django.contrib.auth.models import Permission
 
 from interventions.models import Region, Theme
 from listening.roles import SECRETARIAT, WORKING_GROUP
-
-from ..factories import (
+from tests.factories import (
     InterventionFactory,
     ListeningSessionFactory,
     ProfileFactory,

@@ -5,15 +5,21 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
 from interventions.services import save_staff_edits
 from interventions.tasks import task_send_intervention_email
 from sessions_app.enums import AgendaItemKind
-
-from ..factories import AgendaItemFactory, InterventionFactory
-from .conftest import HOSTILE
+from tests.factories import (
+    AgendaItemFactory,
+    InterventionFactory,
+    ListeningSessionFactory,
+    UserFactory,
+)
+from tests.helpers import DEAD_BROKER, broker_url
+from tests.interventions.conftest import HOSTILE
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +108,6 @@ def test_changelist_filters_and_search(client, secretariat, session, query, expe
 
 
 def test_session_filter(client, secretariat, session):
-    from ..factories import ListeningSessionFactory
-
     other = ListeningSessionFactory()
     _in_status(session, S.SUBMITTED, title="here")
     _in_status(other, S.SUBMITTED, title="there")
@@ -184,8 +188,6 @@ def test_staff_outside_secretariat_cannot_moderate(client, staff_outside, sessio
 
 
 def test_staff_without_permissions_get_403(client, session):
-    from ..factories import UserFactory
-
     intervention = _in_status(session, S.SUBMITTED)
     client.force_login(UserFactory(is_staff=True))
     assert client.get(CHANGELIST).status_code == 403
@@ -329,10 +331,6 @@ def test_changelist_query_count(client, secretariat, session, count, django_asse
 def test_approval_survives_a_broker_outage(
     client, secretariat, session, django_capture_on_commit_callbacks
 ):
-    from core.enums import OutboxStatus
-
-    from ..helpers import DEAD_BROKER, broker_url
-
     submitted = _in_status(session, S.SUBMITTED)
     client.force_login(secretariat)
     with broker_url(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):

@@ -10,9 +10,8 @@ from django.urls import reverse
 from core.spreadsheets import safe_cell
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
-
-from ..factories import InterventionFactory, ListeningSessionFactory
-from .conftest import HOSTILE
+from tests.factories import InterventionFactory, ListeningSessionFactory
+from tests.interventions.conftest import HOSTILE
 
 pytestmark = pytest.mark.django_db
 

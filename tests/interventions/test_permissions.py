@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention
-
-from ..factories import InterventionFactory
-from .conftest import form_data
+from tests.factories import InterventionFactory, UserFactory
+from tests.interventions.conftest import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +114,5 @@ def test_only_the_secretariat_moderates(client, request, role, session):
 
 
 def test_superuser_browses_approved(client, approved):
-    from ..factories import UserFactory
-
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(reverse("interventions:approved")).status_code == 200

@@ -6,6 +6,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from core import emails
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from interventions import services
@@ -14,8 +15,7 @@ from interventions.models import Intervention, Theme
 from interventions.services import MODERATOR, SubmissionRefused
 from interventions.tasks import task_send_intervention_email
 from sessions_app.enums import AgendaItemKind, RegistrationStatus
-
-from ..factories import (
+from tests.factories import (
     AgendaItemFactory,
     InterventionFactory,
     ProfileFactory,
@@ -348,8 +348,6 @@ class TestStatusEmail:
         assert len(mail.outbox) == 1
 
     def test_renders_under_the_authors_language(self, session, monkeypatch):
-        from core import emails
-
         seen = []
 
         def spying(original):

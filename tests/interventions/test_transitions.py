@@ -9,8 +9,8 @@ from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, InterventionStatusChange
 from interventions.services import AUTHOR, MODERATOR, TRANSITIONS, set_intervention_status
-
-from ..factories import InterventionFactory, UserFactory
+from sessions_app.enums import AgendaItemKind
+from tests.factories import AgendaItemFactory, InterventionFactory, UserFactory
 
 ALLOWED = {
     (S.DRAFT, S.SUBMITTED, AUTHOR),
@@ -94,10 +94,6 @@ def test_author_transition_on_someone_elses_intervention_is_denied(from_status, 
 
 @pytest.mark.django_db
 def test_leaving_approved_clears_the_speaking_slot():
-    from sessions_app.enums import AgendaItemKind
-
-    from ..factories import AgendaItemFactory
-
     intervention = _intervention_in(S.APPROVED)
     item = AgendaItemFactory(session=intervention.session, kind=AgendaItemKind.OPEN_FLOOR)
     Intervention.objects.filter(pk=intervention.pk).update(agenda_item=item, speaking_order=2)

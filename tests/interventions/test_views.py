@@ -5,12 +5,18 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Theme
-
-from ..factories import InterventionFactory
-from .conftest import HOSTILE, HOSTILE_ESCAPED, form_data
+from sessions_app.models import Registration
+from tests.factories import (
+    InterventionFactory,
+    ListeningSessionFactory,
+    RegistrationFactory,
+    UserFactory,
+)
+from tests.interventions.conftest import HOSTILE, HOSTILE_ESCAPED, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +179,6 @@ def test_someone_elses_intervention_is_404_and_unchanged(
 
 
 def test_unregistered_user_cannot_write(client, session, theme, region):
-    from ..factories import UserFactory
-
     client.force_login(UserFactory())
     assert client.get(_create_url(session)).status_code == 403
     assert client.post(_create_url(session), form_data(theme, region)).status_code == 403
@@ -182,8 +186,6 @@ def test_unregistered_user_cannot_write(client, session, theme, region):
 
 
 def test_draft_and_unknown_sessions_are_404(client, author):
-    from ..factories import ListeningSessionFactory
-
     client.force_login(author)
     draft = ListeningSessionFactory(status="draft")
     assert client.get(_create_url(draft)).status_code == 404
@@ -244,8 +246,6 @@ def test_my_interventions_query_count(
 
 
 def test_escaped_constant_matches_hostile():
-    from django.utils.html import escape
-
     assert escape(HOSTILE).startswith(HOSTILE_ESCAPED)
 
 
@@ -260,8 +260,6 @@ def test_a_held_session_takes_no_new_interventions(client, session, author, them
 
 
 def test_a_declined_registrant_can_no_longer_submit_or_edit(client, intervention, theme, region):
-    from sessions_app.models import Registration
-
     Registration.objects.filter(user=intervention.author).update(status="declined")
     title = intervention.title
     client.force_login(intervention.author)
@@ -275,8 +273,6 @@ def test_a_declined_registrant_can_no_longer_submit_or_edit(client, intervention
 
 
 def test_someone_elses_cancellation_keeps_my_session_listed(client, session, author):
-    from ..factories import RegistrationFactory
-
     RegistrationFactory(session=session, status="cancelled")
     client.force_login(author)
     page = client.get(reverse("interventions:mine"))

@@ -6,8 +6,7 @@ from django.utils import timezone
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from sessions_app import tasks
-
-from ..factories import ListeningSessionFactory, ProfileFactory
+from tests.factories import ListeningSessionFactory, ProfileFactory
 
 
 @pytest.fixture

@@ -14,9 +14,13 @@ from interventions.models import Region
 from listening.roles import SECRETARIAT
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import ListeningSession, Registration
-
-from ..factories import ListeningSessionFactory, ProfileFactory, RegistrationFactory, UserFactory
-from .conftest import run_pending_registration_emails
+from tests.factories import (
+    ListeningSessionFactory,
+    ProfileFactory,
+    RegistrationFactory,
+    UserFactory,
+)
+from tests.sessions_app.conftest import run_pending_registration_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -193,8 +197,6 @@ def test_registration_changelist_query_count_is_fixed(staff_client, django_asser
 
 
 def test_the_change_form_cannot_move_a_registration_to_another_session(staff_client):
-    from tests.factories import ListeningSessionFactory, RegistrationFactory
-
     full = ListeningSessionFactory(capacity=1)
     RegistrationFactory(session=full, status="confirmed")
     moved = RegistrationFactory(status="confirmed")

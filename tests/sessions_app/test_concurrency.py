@@ -7,9 +7,8 @@ from django.db import connection, connections
 from sessions_app import services
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import Registration
-
-from ..factories import ListeningSessionFactory, ProfileFactory
-from ..helpers import purge_queue
+from tests.factories import ListeningSessionFactory, ProfileFactory
+from tests.helpers import purge_queue
 
 ROUNDS = 20
 SEATS = 10

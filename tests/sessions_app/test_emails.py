@@ -2,15 +2,16 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from icalendar import Calendar
 
+from core.emails import render_text
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from sessions_app import services, tasks
 from sessions_app.enums import RegistrationStatus as R
-
-from ..factories import ListeningSessionFactory, ProfileFactory
-from .conftest import run_pending_registration_emails
+from tests.factories import ListeningSessionFactory, ProfileFactory
+from tests.sessions_app.conftest import run_pending_registration_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +131,6 @@ def test_stale_confirmation_is_not_sent_after_a_cancellation():
     ],
 )
 def test_every_registration_email_is_translated(language, template):
-    from django.utils import translation
-
     session = ListeningSessionFactory(
         title="Session", title_fr="Séance", title_es="Sesión", capacity=5
     )
@@ -144,8 +143,6 @@ def test_every_registration_email_is_translated(language, template):
 
     [email] = mail.outbox
     with translation.override("en"):
-        from core.emails import render_text
-
         english_subject = render_text(f"emails/{template}_subject.txt", {"session": session})
         english_body = render_text(
             f"emails/{template}_body.txt", {"session": session, "registration": registration}

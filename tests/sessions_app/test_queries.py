@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from sessions_app.enums import AgendaItemKind
 from sessions_app.enums import RegistrationStatus as R
-
-from ..factories import (
+from tests.factories import (
     AgendaItemFactory,
     InterventionFactory,
     ListeningSessionFactory,

@@ -7,13 +7,17 @@ from django.utils import timezone
 from core.models import OutboxMessage
 from interventions.models import Region
 from sessions_app import services
-from sessions_app.countries import region_slug_for_country
+from sessions_app.countries import REGION_COUNTRIES, region_slug_for_country
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.enums import SessionStatus, StakeholderType
-from sessions_app.models import Profile, Registration
+from sessions_app.models import ListeningSession, Profile, Registration
 from sessions_app.selectors import waitlist_place
-
-from ..factories import ListeningSessionFactory, ProfileFactory, RegistrationFactory, UserFactory
+from tests.factories import (
+    ListeningSessionFactory,
+    ProfileFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -337,8 +341,6 @@ def test_region_for_country(country, slug):
 
 
 def test_every_mapped_region_is_seeded():
-    from sessions_app.countries import REGION_COUNTRIES
-
     assert set(REGION_COUNTRIES) <= set(Region.objects.values_list("slug", flat=True))
 
 
@@ -350,9 +352,6 @@ def test_registration_url_points_to_my_sessions():
 
 
 def test_a_seat_freed_after_the_session_is_held_promotes_nobody():
-    from sessions_app.models import ListeningSession
-    from tests.factories import ListeningSessionFactory, RegistrationFactory
-
     session = ListeningSessionFactory(capacity=1)
     seated = RegistrationFactory(session=session, status="confirmed")
     waiting = RegistrationFactory(session=session, status="waitlisted")

@@ -10,8 +10,7 @@ from interventions.models import Region
 from sessions_app.enums import AgendaItemKind, SessionStatus
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import Profile, Registration
-
-from ..factories import (
+from tests.factories import (
     AgendaItemFactory,
     InterventionFactory,
     ListeningSessionFactory,
@@ -19,7 +18,7 @@ from ..factories import (
     RegistrationFactory,
     UserFactory,
 )
-from ..helpers import DEAD_BROKER, broker_url
+from tests.helpers import DEAD_BROKER, broker_url
 
 pytestmark = pytest.mark.django_db
 
@@ -458,8 +457,6 @@ def test_region_field_lists_seeded_regions(client):
 
 @pytest.mark.django_db
 def test_session_page_offers_writing_to_registered_participants(client):
-    from tests.factories import RegistrationFactory
-
     registration = RegistrationFactory(status="waitlisted")
     create_url = f"/en/interventions/new/{registration.session.slug}/"
     client.force_login(registration.user)
