@@ -17,14 +17,12 @@ from sessions_app.models import AgendaItem, ListeningSession, Profile, Registrat
 PASSWORD = "a-long-test-password-42"
 
 
-def _in_groups(*names: str) -> factory.PostGeneration:
-    """Put the user in the role groups `names` (and any passed as `groups=[...]`)."""
+def _in_role_group(name: str) -> factory.PostGeneration:
+    """Put the user in the group of role `name`, as `listening.roles` made it."""
 
     def join(user, create, extracted, **kwargs):
         if create:
-            user.groups.add(
-                *[Group.objects.get(name=name) for name in [*names, *(extracted or [])]]
-            )
+            user.groups.add(Group.objects.get(name=name))
 
     return factory.PostGeneration(join)
 
@@ -46,8 +44,8 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
         )
         # The secretariat works in the Django admin.
-        secretariat = factory.Trait(is_staff=True, groups=_in_groups(SECRETARIAT))
-        wg3 = factory.Trait(groups=_in_groups(WORKING_GROUP))
+        secretariat = factory.Trait(is_staff=True, groups=_in_role_group(SECRETARIAT))
+        wg3 = factory.Trait(groups=_in_role_group(WORKING_GROUP))
         superuser = factory.Trait(is_staff=True, is_superuser=True)
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
@@ -68,8 +66,6 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(
                 user=self, email=self.email, primary=True, verified=extracted is not False
             )
-
-    groups = _in_groups()
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):

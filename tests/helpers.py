@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
+from interventions import tasks as intervention_tasks
 from sessions_app import tasks as session_tasks
 
 
@@ -109,23 +110,23 @@ def blackhole_server():
 # What each outbox row's task name runs, as a Celery worker would look it up.
 OUTBOX_TASKS = {
     "sessions_app.tasks.task_send_registration_email": session_tasks.task_send_registration_email,
+    "interventions.tasks.task_send_intervention_email": (
+        intervention_tasks.task_send_intervention_email
+    ),
 }
 
 
-def run_pending_outbox_tasks(*, task_name: str | None = None, purge: bool = False) -> int:
-    """Run, in this process, the task of every pending outbox row (only `task_name`'s if
-    given), as a Celery worker would; return how many ran.
+def run_pending_outbox_tasks(*, purge: bool = False) -> int:
+    """Run, in this process, the task of every pending outbox row, as a Celery worker would;
+    return how many ran.
 
     No Celery worker runs in tests: after commit each task went to the broker, where nothing
     consumes it. Calling the task function with the row's id and kwargs is exactly what the
     worker would do (it claims the row, so a later real delivery does nothing). With
     `purge=True` the broker queue is emptied afterwards (a live server's requests did send).
     """
-    messages = OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
-    if task_name is not None:
-        messages = messages.filter(task_name=task_name)
     ran = 0
-    for message in messages.order_by("id"):
+    for message in OutboxMessage.objects.filter(status=OutboxStatus.PENDING).order_by("id"):
         OUTBOX_TASKS[message.task_name](outbox_id=message.pk, **message.kwargs)
         ran += 1
     if purge:

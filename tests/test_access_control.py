@@ -11,13 +11,11 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from briefs.models import BriefPack
-from interventions.models import Intervention
 from tests.factories import (
     PASSWORD,
+    BriefPackFactory,
     InterventionFactory,
     ListeningSessionFactory,
-    ProfileFactory,
     RegistrationFactory,
     UserFactory,
 )
@@ -142,29 +140,23 @@ ADMIN_ROWS = {
 
 
 @pytest.fixture
-def world(db):
+def world(stakeholder, secretariat, wg3):
     session = ListeningSessionFactory(slug="open-session")
     draft = ListeningSessionFactory(slug="draft-session", status="draft")
     second = ListeningSessionFactory(slug="second-session")
-    stakeholder = ProfileFactory(user=UserFactory(email="stakeholder@example.org")).user
-    other = ProfileFactory(user=UserFactory(email="other@example.org")).user
+    other = UserFactory(stakeholder=True)
     registration = RegistrationFactory(session=session, user=stakeholder)
     RegistrationFactory(session=session, user=other)
     draft_intervention = InterventionFactory(session=session, author=stakeholder)
-    submitted = InterventionFactory(session=session, author=other)
-    Intervention.objects.filter(pk=submitted.pk).update(status="submitted")
-    approved = InterventionFactory(session=session, author=stakeholder)
-    Intervention.objects.filter(pk=approved.pk).update(status="approved")
-    wg3 = UserFactory(email="wg3@example.org", groups=["Working Group 3"])
-    pack = BriefPack.objects.create(session=session, requested_by=wg3, status="failed")
+    submitted = InterventionFactory(session=session, author=other, status="submitted")
+    approved = InterventionFactory(session=session, author=stakeholder, status="approved")
+    pack = BriefPackFactory(session=session, requested_by=wg3, status="failed")
     users = {
-        "unverified": UserFactory(email="unverified@example.org", verified=False),
+        "unverified": UserFactory(verified=False),
         "stakeholder": stakeholder,
         "other": other,
-        "staff": UserFactory(email="staff@example.org", is_staff=True),
-        "secretariat": UserFactory(
-            email="secretariat@example.org", is_staff=True, groups=["Secretariat"]
-        ),
+        "staff": UserFactory(is_staff=True),
+        "secretariat": secretariat,
         "wg3": wg3,
     }
     refs = {
@@ -179,7 +171,7 @@ def world(db):
         "pack": pack.pk,
         "missing": pack.pk + 1000,
     }
-    return {"users": users, "refs": refs, "intervention": approved}
+    return {"users": users, "refs": refs, "submitted": submitted}
 
 
 def sign_in(client, world, actor):
@@ -306,8 +298,7 @@ def test_staff_needs_the_moderation_permission_even_with_view_rights(client, wor
         Permission.objects.get(codename="change_intervention"),
     )
     sign_in(client, world, "staff")
-    target = world["intervention"]
-    Intervention.objects.filter(pk=target.pk).update(status="submitted")
+    target = world["submitted"]
     response = client.post(
         reverse("admin:interventions_intervention_changelist"),
         {"action": "approve_selected", "_selected_action": [target.pk]},

@@ -13,7 +13,6 @@ from sessions_app.models import Profile, Registration
 from tests.factories import (
     InterventionFactory,
     ListeningSessionFactory,
-    ProfileFactory,
     RegistrationFactory,
     UserFactory,
 )
@@ -72,9 +71,10 @@ def accepted_as_typed(value: str) -> str:
 
 
 class HostileInputTests(TestCase):
-    def sign_in(self, groups=()):
-        """A fresh signed-in user for each example (each runs in its own transaction)."""
-        self.user = UserFactory(groups=list(groups))
+    def sign_in(self, **role):
+        """A fresh signed-in user for each example (each runs in its own transaction); `role`
+        is a trait of UserFactory, such as `stakeholder=True`."""
+        self.user = UserFactory(**role)
         self.client.force_login(self.user)
 
     def assert_clean_response(self, response):
@@ -109,8 +109,7 @@ class HostileInputTests(TestCase):
     @EXAMPLES
     @given(role=hostile_text, needs=hostile_text)
     def test_registration(self, role, needs):
-        self.sign_in()
-        ProfileFactory(user=self.user)
+        self.sign_in(stakeholder=True)
         session = ListeningSessionFactory()
         response = self.client.post(
             f"/en/sessions/{session.slug}/register/",
@@ -127,9 +126,7 @@ class HostileInputTests(TestCase):
     @EXAMPLES
     @given(title=hostile_text, body=hostile_text)
     def test_intervention(self, title, body):
-        self.sign_in()
-
-        ProfileFactory(user=self.user)
+        self.sign_in(stakeholder=True)
         session = ListeningSessionFactory(word_limit=5000)
         RegistrationFactory(session=session, user=self.user)
         response = self.client.post(
@@ -165,7 +162,7 @@ class HostileInputTests(TestCase):
     @EXAMPLES
     @given(value=hostile_text)
     def test_filters_and_language_switch(self, value):
-        self.sign_in(groups=["Working Group 3"])
+        self.sign_in(wg3=True)
         for params in ({"region": value}, {"theme": value, "kind": value}, {"page": value}):
             response = self.client.get("/en/interventions/approved/", params)
             self.assertEqual(response.status_code, 200)
@@ -175,8 +172,7 @@ class HostileInputTests(TestCase):
     @EXAMPLES
     @given(title=hostile_text, body=hostile_text)
     def test_intervention_edit(self, title, body):
-        self.sign_in()
-        ProfileFactory(user=self.user)
+        self.sign_in(stakeholder=True)
         session = ListeningSessionFactory(word_limit=5000)
         RegistrationFactory(session=session, user=self.user)
         intervention = InterventionFactory(session=session, author=self.user, title="Before")

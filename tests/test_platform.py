@@ -20,12 +20,12 @@ from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.outbox import MAX_ATTEMPTS, claim_message, flush_outbox, schedule_task
 from interventions.models import Intervention, InterventionStatusChange, Region, Theme
+from listening.roles import ROLES, SECRETARIAT, WORKING_GROUP
 from sessions_app.models import AgendaItem, ListeningSession, Registration
 from tests.factories import (
     AgendaItemFactory,
     InterventionFactory,
     ListeningSessionFactory,
-    UserFactory,
 )
 from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
 
@@ -181,8 +181,13 @@ def test_check_database_reports_an_unreachable_database(tmp_path):
 
 @pytest.mark.django_db
 def test_roles_exist_with_their_permissions():
-    secretariat = Group.objects.get(name="Secretariat")
-    working_group = Group.objects.get(name="Working Group 3")
+    for name, codes in ROLES.items():
+        granted = Group.objects.get(name=name).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+        assert sorted(f"{app}.{codename}" for app, codename in granted) == sorted(codes)
+    secretariat = Group.objects.get(name=SECRETARIAT)
+    working_group = Group.objects.get(name=WORKING_GROUP)
     assert secretariat.permissions.filter(codename="moderate_intervention").exists()
     assert sorted(working_group.permissions.values_list("codename", flat=True)) == [
         "browse_approved_intervention",
@@ -233,8 +238,8 @@ def test_seed_demo_is_idempotent_and_complete():
     User = get_user_model()
     roles = {
         "stakeholder@example.org": set(),
-        "secretariat@example.org": {"Secretariat"},
-        "wg3@example.org": {"Working Group 3"},
+        "secretariat@example.org": {SECRETARIAT},
+        "wg3@example.org": {WORKING_GROUP},
     }
     for email, groups in roles.items():
         user = User.objects.get(email=email)
@@ -380,15 +385,15 @@ def test_agenda_items_link_to_their_place_on_the_session_page():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("groups", "links"),
+    ("role", "links"),
     [
-        ([], []),
-        (["Secretariat"], ["/en/interventions/approved/"]),
-        (["Working Group 3"], ["/en/interventions/approved/", "/en/packs/"]),
+        ("stakeholder", []),
+        ("secretariat", ["/en/interventions/approved/"]),
+        ("wg3", ["/en/interventions/approved/", "/en/packs/"]),
     ],
 )
-def test_navigation_follows_the_permissions_the_pages_check(client, groups, links):
-    client.force_login(UserFactory(groups=groups))
+def test_navigation_follows_the_permissions_the_pages_check(client, request, role, links):
+    client.force_login(request.getfixturevalue(role))
     html = client.get("/en/sessions/").content.decode()
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
     shown = [href for href in ("/en/interventions/approved/", "/en/packs/") if href in nav]

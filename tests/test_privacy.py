@@ -17,6 +17,7 @@ from tests.factories import (
     ListeningSessionFactory,
     ProfileFactory,
     RegistrationFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_delete_account_keeps_approved_interventions_anonymously(client):
 
 
 def test_delete_account_with_a_wrong_password_changes_nothing(client):
-    me = ProfileFactory().user
+    me = UserFactory(stakeholder=True)
     InterventionFactory(author=me, status="approved")
     client.force_login(me)
 
@@ -130,7 +131,7 @@ def test_deleting_an_account_gives_its_seat_to_the_waitlist(
     client, django_capture_on_commit_callbacks
 ):
     session = ListeningSessionFactory(capacity=1)
-    me = ProfileFactory().user
+    me = UserFactory(stakeholder=True)
     RegistrationFactory(session=session, user=me, status="confirmed")
     waiting = RegistrationFactory(session=session, status="waitlisted")
     client.force_login(me)

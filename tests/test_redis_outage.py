@@ -24,7 +24,6 @@ from sessions_app.models import Registration
 from tests.factories import (
     InterventionFactory,
     ListeningSessionFactory,
-    ProfileFactory,
     RegistrationFactory,
     UserFactory,
 )
@@ -74,10 +73,10 @@ def test_a_redis_outage_loses_nothing_and_sends_nothing_twice(client, transactio
     port = free_port()
     session = ListeningSessionFactory(capacity=5)
     InterventionFactory(session=session, status="approved", body="Approved before the outage.")
-    stakeholder = ProfileFactory(preferred_language="fr").user
-    author = ProfileFactory().user
+    stakeholder = UserFactory(stakeholder=True, profile__preferred_language="fr")
+    author = UserFactory(stakeholder=True)
     RegistrationFactory(session=session, user=author)
-    wg3 = UserFactory(groups=["Working Group 3"])
+    wg3 = UserFactory(wg3=True)
 
     with broker_url(f"redis://127.0.0.1:{port}/0"):
         with redis_server(port):

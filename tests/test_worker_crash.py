@@ -17,7 +17,6 @@ from django.utils import timezone
 from briefs.models import BriefPack
 from briefs.services import request_brief_pack, requeue_stuck_packs
 from briefs.tasks import task_build_brief_pack
-from interventions.models import Intervention
 from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
 from tests.helpers import purge_queue, reset_broker_pools
 
@@ -102,9 +101,13 @@ def wait_for(pack_id: int, predicate, *, timeout: float = 120.0) -> BriefPack:
 def test_a_killed_worker_leaves_the_pack_retryable(transactional_db, shared_broker):
     session = ListeningSessionFactory()
     for n in range(120):
-        InterventionFactory(session=session, title=f"Input {n}", body="Words on the ground. " * 60)
-    Intervention.objects.update(status="approved")
-    user = UserFactory(groups=["Working Group 3"])
+        InterventionFactory(
+            session=session,
+            title=f"Input {n}",
+            body="Words on the ground. " * 60,
+            status="approved",
+        )
+    user = UserFactory(wg3=True)
 
     worker = start_worker_process(shared_broker)
     try:
@@ -149,9 +152,13 @@ def test_a_build_past_the_soft_time_limit_fails_cleanly(
     session = ListeningSessionFactory()
     # Several seconds of layout, well past a one-second soft limit.
     for n in range(300):
-        InterventionFactory(session=session, title=f"Input {n}", body="Words on the ground. " * 90)
-    Intervention.objects.update(status="approved")
-    user = UserFactory(groups=["Working Group 3"])
+        InterventionFactory(
+            session=session,
+            title=f"Input {n}",
+            body="Words on the ground. " * 90,
+            status="approved",
+        )
+    user = UserFactory(wg3=True)
 
     worker = start_worker_process(
         shared_broker, CELERY_TASK_SOFT_TIME_LIMIT="1", CELERY_TASK_TIME_LIMIT="60"

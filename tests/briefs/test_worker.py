@@ -8,8 +8,7 @@ from celery.contrib.testing.worker import start_worker
 from briefs.models import BriefPack
 from briefs.services import request_brief_pack
 from listening.celery import app
-from listening.roles import WORKING_GROUP
-from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
+from tests.factories import InterventionFactory, ListeningSessionFactory
 from tests.helpers import pdf_text, purge_queue, reset_broker_pools
 
 
@@ -24,15 +23,14 @@ def wait_for(pack_id: int, *, status: str, timeout: float = 90.0) -> BriefPack:
 
 
 @pytest.mark.services
-def test_a_real_worker_builds_a_requested_pack(transactional_db):
+def test_a_real_worker_builds_a_requested_pack(transactional_db, wg3):
     reset_broker_pools()
     purge_queue()
     session = ListeningSessionFactory()
     InterventionFactory(session=session, status="approved", body="Sentinelworker input.")
-    user = UserFactory(groups=[WORKING_GROUP])
 
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
-        outcome = request_brief_pack(session=session, user=user)
+        outcome = request_brief_pack(session=session, user=wg3)
         assert outcome.enqueued is True
         pack = wait_for(outcome.pack.pk, status="done")
 

@@ -4,11 +4,9 @@ stakeholder, translated and approved by the secretariat, found by Working Group 
 import pytest
 
 from interventions.models import Intervention, Region, Theme
-from listening.roles import SECRETARIAT, WORKING_GROUP
 from tests.factories import (
     PASSWORD,
     ListeningSessionFactory,
-    ProfileFactory,
     RegistrationFactory,
     UserFactory,
 )
@@ -34,11 +32,15 @@ def test_french_intervention_is_approved_and_found_by_working_group(
     page, browser, live_server, console_errors
 ):
     session = ListeningSessionFactory(title="Pathways session", word_limit=120)
-    stakeholder = UserFactory(email="awa@example.org")
-    ProfileFactory(user=stakeholder, preferred_language="fr", full_name="Awa Ndiaye")
+    stakeholder = UserFactory(
+        email="awa@example.org",
+        stakeholder=True,
+        profile__preferred_language="fr",
+        profile__full_name="Awa Ndiaye",
+    )
     RegistrationFactory(user=stakeholder, session=session, preferred_language="fr")
-    UserFactory(email="moderator@example.org", is_staff=True, groups=[SECRETARIAT])
-    UserFactory(email="reader@example.org", groups=[WORKING_GROUP])
+    UserFactory(email="moderator@example.org", secretariat=True)
+    UserFactory(email="reader@example.org", wg3=True)
     region = Region.objects.get(slug="africa")
     theme = Theme.objects.get(slug="regularization")
 

@@ -3,7 +3,7 @@
 import pytest
 
 from sessions_app.models import Registration
-from tests.factories import PASSWORD, ListeningSessionFactory, ProfileFactory, UserFactory
+from tests.factories import PASSWORD, ListeningSessionFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -22,8 +22,7 @@ def tab_to(page, selector: str, *, limit: int = 80) -> None:
 
 
 def test_registration_with_the_keyboard_only(page):
-    user = UserFactory(email="keys@example.org")
-    ProfileFactory(user=user)
+    user = UserFactory(email="keys@example.org", stakeholder=True)
     session = ListeningSessionFactory(title="Keyboard session")
 
     page.goto("/en/accounts/login/")

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 
 from sessions_app.models import Registration
-from tests.e2e.test_registration import run_pending_outbox_tasks
-from tests.factories import PASSWORD, ListeningSessionFactory, ProfileFactory, UserFactory
+from tests.factories import PASSWORD, ListeningSessionFactory, UserFactory
+from tests.helpers import run_pending_outbox_tasks
 
 pytestmark = pytest.mark.e2e
 
@@ -34,8 +34,12 @@ def test_switching_to_spanish_and_back_keeps_the_page(page, console_errors):
 
 
 def test_french_speaker_registers_and_gets_the_confirmation_in_french(page, console_errors):
-    user = UserFactory(email="claire@example.org")
-    ProfileFactory(user=user, preferred_language="fr", full_name="Claire Martin")
+    user = UserFactory(
+        email="claire@example.org",
+        stakeholder=True,
+        profile__preferred_language="fr",
+        profile__full_name="Claire Martin",
+    )
     session = ListeningSessionFactory(title="Pathways", title_fr="Voies régulières")
 
     page.goto("/fr/accounts/login/")
@@ -53,7 +57,7 @@ def test_french_speaker_registers_and_gets_the_confirmation_in_french(page, cons
     assert Registration.objects.get(user=user).status == "confirmed"
 
     mail.outbox.clear()
-    assert run_pending_outbox_tasks() == 1
+    assert run_pending_outbox_tasks(purge=True) == 1
     [email] = mail.outbox
     assert email.to == ["claire@example.org"]
     assert email.subject == "[Listening] Votre inscription est confirmée : Voies régulières"

@@ -11,7 +11,6 @@ from pypdf import PdfReader
 
 from briefs.tasks import task_build_brief_pack
 from listening.celery import app
-from listening.roles import WORKING_GROUP
 from tests.factories import (
     PASSWORD,
     BriefPackFactory,
@@ -40,7 +39,7 @@ def test_working_group_member_requests_watches_and_downloads_a_pack(page, consol
             status="approved",
             body=f"Sentinelbrowser{n} " + "Migrants lost their permits when offices closed. " * 40,
         )
-    user = UserFactory(groups=[WORKING_GROUP])
+    user = UserFactory(wg3=True)
     reset_broker_pools()
     purge_queue()
     seen = []
@@ -85,7 +84,7 @@ def test_working_group_member_requests_watches_and_downloads_a_pack(page, consol
 def test_pack_pages_have_no_accessibility_violations(page, language):
     session = ListeningSessionFactory()
     InterventionFactory(session=session, status="approved")
-    user = UserFactory(groups=[WORKING_GROUP])
+    user = UserFactory(wg3=True)
     done = BriefPackFactory(session=session, requested_by=user)
     task_build_brief_pack(pack_id=done.pk)
     running = BriefPackFactory(session=session, status="running", progress=35, stage="writing PDF")

@@ -5,41 +5,19 @@ import re
 import pytest
 from django.core import mail
 
-from core.enums import OutboxStatus
-from core.models import OutboxMessage
-from sessions_app import tasks as session_tasks
 from sessions_app.enums import AgendaItemKind
 from tests.factories import (
     PASSWORD,
     AgendaItemFactory,
     ListeningSessionFactory,
-    ProfileFactory,
     RegistrationFactory,
+    UserFactory,
 )
-from tests.helpers import purge_queue
+from tests.helpers import run_pending_outbox_tasks
 
 pytestmark = pytest.mark.e2e
 
 JOIN = "https://meet.example.org/secret-room-4242"
-OUTBOX_TASKS = {
-    "sessions_app.tasks.task_send_registration_email": session_tasks.task_send_registration_email,
-}
-
-
-def run_pending_outbox_tasks() -> int:
-    """Run, in this process, the task of every pending outbox row, as a Celery worker would.
-
-    The live server runs in the test's process but no Celery worker does: after commit
-    each task went to the broker, where nothing consumes it. Calling the task function with
-    the row's id and kwargs is exactly what the worker would do (it claims the row, so a
-    later real delivery does nothing); the broker queue is purged afterwards.
-    """
-    ran = 0
-    for message in OutboxMessage.objects.filter(status=OutboxStatus.PENDING).order_by("id"):
-        OUTBOX_TASKS[message.task_name](outbox_id=message.pk, **message.kwargs)
-        ran += 1
-    purge_queue()
-    return ran
 
 
 def main_submit(page) -> None:
@@ -91,7 +69,7 @@ def test_new_stakeholder_signs_up_verifies_completes_profile_and_registers(page,
     assert card.locator(".badge").inner_text() == "Confirmed"
     assert card.locator("a.join-link").get_attribute("href") == JOIN
 
-    assert run_pending_outbox_tasks() == 1
+    assert run_pending_outbox_tasks(purge=True) == 1
     confirmation = mail.outbox[-1]
     assert confirmation.to == ["amina.diallo@example.org"]
     assert confirmation.subject.startswith("[Listening] ")
@@ -103,10 +81,10 @@ def test_new_stakeholder_signs_up_verifies_completes_profile_and_registers(page,
 def test_second_stakeholder_on_a_full_session_sees_the_waitlist_place(page, console_errors):
     session = ListeningSessionFactory(capacity=1)
     RegistrationFactory(session=session)
-    profile = ProfileFactory()
+    stakeholder = UserFactory(stakeholder=True)
 
     page.goto("/en/accounts/login/")
-    page.fill("input[name=login]", profile.user.email)
+    page.fill("input[name=login]", stakeholder.email)
     page.fill("input[name=password]", PASSWORD)
     main_submit(page)
 
@@ -123,6 +101,6 @@ def test_second_stakeholder_on_a_full_session_sees_the_waitlist_place(page, cons
     assert card.locator(".badge").inner_text() == "Waitlisted"
     assert card.locator(".waitlist-place").inner_text() == "You are number 1 on the waitlist."
     assert JOIN not in page.content()
-    assert run_pending_outbox_tasks() == 1
+    assert run_pending_outbox_tasks(purge=True) == 1
     assert mail.outbox[-1].subject.startswith("[Listening] You are on the waitlist")
     assert console_errors == []

@@ -18,8 +18,7 @@ from tests.factories import (
     ListeningSessionFactory,
     UserFactory,
 )
-from tests.helpers import DEAD_BROKER, broker_url
-from tests.interventions.conftest import HOSTILE
+from tests.helpers import DEAD_BROKER, HOSTILE, broker_url
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +27,6 @@ CHANGELIST = "/en/admin/interventions/intervention/"
 
 def _change_url(intervention):
     return reverse("admin:interventions_intervention_change", args=[intervention.pk])
-
-
-def _in_status(session, status, **kwargs):
-    intervention = InterventionFactory(session=session, **kwargs)
-    Intervention.objects.filter(pk=intervention.pk).update(status=status)
-    intervention.refresh_from_db()
-    return intervention
 
 
 def _change_form_data(intervention, **overrides):
@@ -63,7 +55,7 @@ def _change_form_data(intervention, **overrides):
 
 def test_changelist_shows_counts_per_status(client, secretariat, session):
     for status in (S.SUBMITTED, S.SUBMITTED, S.APPROVED):
-        _in_status(session, status)
+        InterventionFactory(session=session, status=status)
     client.force_login(secretariat)
     response = client.get(CHANGELIST)
     assert response.status_code == 200
@@ -95,12 +87,19 @@ def test_changelist_shows_counts_per_status(client, secretariat, session):
 )
 def test_changelist_filters_and_search(client, secretariat, session, query, expected):
     asia = Region.objects.get(slug="asia-pacific")
-    _in_status(session, S.SUBMITTED, title="sub-en", body="a needle here")
-    french = _in_status(
-        session, S.SUBMITTED, title="sub-fr", language="fr", kind="recommendation", regions=[asia]
+    InterventionFactory(session=session, status=S.SUBMITTED, title="sub-en", body="a needle here")
+    french = InterventionFactory(
+        session=session,
+        status=S.SUBMITTED,
+        title="sub-fr",
+        language="fr",
+        kind="recommendation",
+        regions=[asia],
     )
     french.themes.set([Theme.objects.get(slug="labour-pathways")])
-    _in_status(session, S.APPROVED, title="approved", english_text="Translated")
+    InterventionFactory(
+        session=session, status=S.APPROVED, title="approved", english_text="Translated"
+    )
     client.force_login(secretariat)
     response = client.get(f"{CHANGELIST}?{query.format(asia=asia.pk)}")
     assert response.status_code == 200
@@ -109,8 +108,8 @@ def test_changelist_filters_and_search(client, secretariat, session, query, expe
 
 def test_session_filter(client, secretariat, session):
     other = ListeningSessionFactory()
-    _in_status(session, S.SUBMITTED, title="here")
-    _in_status(other, S.SUBMITTED, title="there")
+    InterventionFactory(session=session, status=S.SUBMITTED, title="here")
+    InterventionFactory(session=other, status=S.SUBMITTED, title="there")
     client.force_login(secretariat)
     response = client.get(f"{CHANGELIST}?session__id__exact={other.pk}")
     assert [i.title for i in response.context["cl"].result_list] == ["there"]
@@ -122,9 +121,9 @@ def test_session_filter(client, secretariat, session):
 def test_bulk_actions_go_through_the_service(
     client, secretariat, session, action, status, django_capture_on_commit_callbacks
 ):
-    first = _in_status(session, S.SUBMITTED)
-    second = _in_status(session, S.SUBMITTED)
-    draft = _in_status(session, S.DRAFT)
+    first = InterventionFactory(session=session, status=S.SUBMITTED)
+    second = InterventionFactory(session=session, status=S.SUBMITTED)
+    draft = InterventionFactory(session=session, status=S.DRAFT)
     client.force_login(secretariat)
     with django_capture_on_commit_callbacks():
         response = client.post(
@@ -142,7 +141,7 @@ def test_bulk_actions_go_through_the_service(
 
 
 def test_request_changes_asks_for_feedback_first(client, secretariat, session):
-    first = _in_status(session, S.SUBMITTED, title=HOSTILE)
+    first = InterventionFactory(session=session, status=S.SUBMITTED, title=HOSTILE)
     client.force_login(secretariat)
     data = {"action": "request_changes_selected", "_selected_action": [first.pk]}
     response = client.post(CHANGELIST, data)
@@ -164,7 +163,7 @@ def test_request_changes_asks_for_feedback_first(client, secretariat, session):
 
 
 def test_staff_outside_secretariat_cannot_moderate(client, staff_outside, session):
-    submitted = _in_status(session, S.SUBMITTED)
+    submitted = InterventionFactory(session=session, status=S.SUBMITTED)
     client.force_login(staff_outside)
     response = client.get(CHANGELIST)
     assert response.status_code == 200
@@ -188,16 +187,16 @@ def test_staff_outside_secretariat_cannot_moderate(client, staff_outside, sessio
 
 
 def test_staff_without_permissions_get_403(client, session):
-    intervention = _in_status(session, S.SUBMITTED)
+    intervention = InterventionFactory(session=session, status=S.SUBMITTED)
     client.force_login(UserFactory(is_staff=True))
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(_change_url(intervention)).status_code == 403
 
 
 def test_change_form_side_by_side_escaped(client, secretariat, session):
-    intervention = _in_status(
-        session,
-        S.SUBMITTED,
+    intervention = InterventionFactory(
+        session=session,
+        status=S.SUBMITTED,
         language="fr",
         title=HOSTILE,
         body="Texte original " + HOSTILE,
@@ -221,7 +220,9 @@ def test_change_form_side_by_side_escaped(client, secretariat, session):
 def test_translate_and_approve_in_one_save(
     client, secretariat, session, django_capture_on_commit_callbacks
 ):
-    intervention = _in_status(session, S.SUBMITTED, language="fr", title="Titre")
+    intervention = InterventionFactory(
+        session=session, status=S.SUBMITTED, language="fr", title="Titre"
+    )
     client.force_login(secretariat)
     with django_capture_on_commit_callbacks():
         response = client.post(
@@ -245,7 +246,7 @@ def test_translate_and_approve_in_one_save(
 
 
 def test_status_cannot_be_posted(client, secretariat, session):
-    intervention = _in_status(session, S.SUBMITTED)
+    intervention = InterventionFactory(session=session, status=S.SUBMITTED)
     client.force_login(secretariat)
     client.post(_change_url(intervention), _change_form_data(intervention, status=S.APPROVED))
     intervention.refresh_from_db()
@@ -253,7 +254,7 @@ def test_status_cannot_be_posted(client, secretariat, session):
 
 
 def test_request_changes_needs_feedback_in_change_form(client, secretariat, session):
-    intervention = _in_status(session, S.SUBMITTED)
+    intervention = InterventionFactory(session=session, status=S.SUBMITTED)
     client.force_login(secretariat)
     response = client.post(
         _change_url(intervention),
@@ -266,7 +267,7 @@ def test_request_changes_needs_feedback_in_change_form(client, secretariat, sess
 
 
 def test_decision_not_allowed_from_status_is_a_form_error(client, secretariat, session):
-    intervention = _in_status(session, S.DRAFT)
+    intervention = InterventionFactory(session=session, status=S.DRAFT)
     client.force_login(secretariat)
     response = client.post(
         _change_url(intervention), _change_form_data(intervention, decision=S.APPROVED)
@@ -278,7 +279,7 @@ def test_decision_not_allowed_from_status_is_a_form_error(client, secretariat, s
 
 
 def test_speaking_slot_only_open_floor_of_the_session(client, secretariat, session):
-    intervention = _in_status(session, S.APPROVED, deliver_orally=True)
+    intervention = InterventionFactory(session=session, status=S.APPROVED, deliver_orally=True)
     open_floor = AgendaItemFactory(session=session, kind=AgendaItemKind.OPEN_FLOOR)
     framing = AgendaItemFactory(session=session, kind=AgendaItemKind.FRAMING)
     elsewhere = AgendaItemFactory(kind=AgendaItemKind.OPEN_FLOOR)
@@ -301,7 +302,7 @@ def test_speaking_slot_only_open_floor_of_the_session(client, secretariat, sessi
 
 
 def test_speaking_slot_refused_when_not_oral(client, secretariat, session):
-    intervention = _in_status(session, S.APPROVED, deliver_orally=False)
+    intervention = InterventionFactory(session=session, status=S.APPROVED, deliver_orally=False)
     open_floor = AgendaItemFactory(session=session, kind=AgendaItemKind.OPEN_FLOOR)
     client.force_login(secretariat)
     response = client.post(
@@ -321,7 +322,7 @@ def test_no_add_in_admin(client, secretariat):
 @pytest.mark.parametrize("count", [1, 200])
 def test_changelist_query_count(client, secretariat, session, count, django_assert_max_num_queries):
     for _ in range(count):
-        _in_status(session, S.SUBMITTED)
+        InterventionFactory(session=session, status=S.SUBMITTED)
     client.force_login(secretariat)
     with django_assert_max_num_queries(22):
         response = client.get(CHANGELIST)
@@ -331,7 +332,7 @@ def test_changelist_query_count(client, secretariat, session, count, django_asse
 def test_approval_survives_a_broker_outage(
     client, secretariat, session, django_capture_on_commit_callbacks
 ):
-    submitted = _in_status(session, S.SUBMITTED)
+    submitted = InterventionFactory(session=session, status=S.SUBMITTED)
     client.force_login(secretariat)
     with broker_url(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):
         response = client.post(

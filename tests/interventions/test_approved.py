@@ -11,7 +11,7 @@ from core.spreadsheets import safe_cell
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
 from tests.factories import InterventionFactory, ListeningSessionFactory
-from tests.interventions.conftest import HOSTILE
+from tests.helpers import HOSTILE
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +19,9 @@ LIST_URL = "/en/interventions/approved/"
 
 
 def _approved(session, **kwargs):
-    regions = kwargs.pop("regions", None)
     themes = kwargs.pop("themes", [])
-    intervention = InterventionFactory(session=session, regions=regions, **kwargs)
+    intervention = InterventionFactory(session=session, status=S.APPROVED, **kwargs)
     intervention.themes.set(themes)
-    Intervention.objects.filter(pk=intervention.pk).update(status=S.APPROVED)
-    intervention.refresh_from_db()
     return intervention
 
 
@@ -46,8 +43,7 @@ def selection(session):
     )
     c = _approved(session, title="C", regions=[africa, asia], primary_theme=labour)
     for status in (S.DRAFT, S.SUBMITTED, S.REJECTED, S.WITHDRAWN, S.CHANGES_REQUESTED):
-        hidden = InterventionFactory(session=session, title=f"hidden {status}")
-        Intervention.objects.filter(pk=hidden.pk).update(status=status)
+        InterventionFactory(session=session, title=f"hidden {status}", status=status)
     draft_session = ListeningSessionFactory(status="draft")
     _approved(draft_session, title="In a draft session")
     return {"a": a, "b": b, "c": c}
@@ -57,8 +53,8 @@ def _titles(response):
     return [i.title for i in response.context["page"].object_list]
 
 
-def test_lists_only_approved_with_facets(client, working_group, selection):
-    client.force_login(working_group)
+def test_lists_only_approved_with_facets(client, wg3, selection):
+    client.force_login(wg3)
     response = client.get(LIST_URL)
     assert response.status_code == 200
     assert _titles(response) == ["A", "B", "C"]
@@ -86,25 +82,25 @@ def test_lists_only_approved_with_facets(client, working_group, selection):
         ("region=africa&theme=nope", ["A", "C"]),
     ],
 )
-def test_filters_and_invalid_values(client, working_group, selection, query, expected):
-    client.force_login(working_group)
+def test_filters_and_invalid_values(client, wg3, selection, query, expected):
+    client.force_login(wg3)
     response = client.get(f"{LIST_URL}?{query}")
     assert response.status_code == 200
     assert _titles(response) == expected
 
 
-def test_session_filter(client, working_group, selection, session):
+def test_session_filter(client, wg3, selection, session):
     other = ListeningSessionFactory()
     _approved(other, title="Elsewhere")
-    client.force_login(working_group)
+    client.force_login(wg3)
     assert _titles(client.get(f"{LIST_URL}?session={other.slug}")) == ["Elsewhere"]
     assert _titles(client.get(f"{LIST_URL}?session={session.slug}")) == ["A", "B", "C"]
 
 
-def test_paginated_by_25(client, working_group, session):
+def test_paginated_by_25(client, wg3, session):
     for _ in range(30):
         _approved(session)
-    client.force_login(working_group)
+    client.force_login(wg3)
     first = client.get(LIST_URL)
     second = client.get(f"{LIST_URL}?page=2")
     assert (len(first.context["page"].object_list), len(second.context["page"].object_list)) == (
@@ -114,7 +110,7 @@ def test_paginated_by_25(client, working_group, session):
     assert "?page=2" in first.text
 
 
-def test_detail_shows_translation_and_original(client, working_group, session):
+def test_detail_shows_translation_and_original(client, wg3, session):
     intervention = _approved(
         session,
         language="es",
@@ -123,24 +119,24 @@ def test_detail_shows_translation_and_original(client, working_group, session):
         english_title="Title",
         english_text="English text",
     )
-    client.force_login(working_group)
+    client.force_login(wg3)
     response = client.get(reverse("interventions:approved_detail", kwargs={"pk": intervention.pk}))
     assert response.status_code == 200
     for text in ("Título", "Texto original", "Title", "English text"):
         assert text in response.text
 
 
-def test_detail_of_unapproved_is_404(client, working_group, intervention):
-    client.force_login(working_group)
+def test_detail_of_unapproved_is_404(client, wg3, intervention):
+    client.force_login(wg3)
     url = reverse("interventions:approved_detail", kwargs={"pk": intervention.pk})
     assert client.get(url).status_code == 404
 
 
-def test_hostile_text_is_escaped(client, working_group, session):
+def test_hostile_text_is_escaped(client, wg3, session):
     intervention = _approved(
         session, title=HOSTILE, body=HOSTILE, english_title=HOSTILE, english_text=HOSTILE
     )
-    client.force_login(working_group)
+    client.force_login(wg3)
     for url in (
         LIST_URL,
         reverse("interventions:approved_detail", kwargs={"pk": intervention.pk}),
@@ -152,10 +148,10 @@ def test_hostile_text_is_escaped(client, working_group, session):
 
 
 @pytest.mark.parametrize("count", [1, 200])
-def test_list_query_count(client, working_group, session, count, django_assert_max_num_queries):
+def test_list_query_count(client, wg3, session, count, django_assert_max_num_queries):
     for _ in range(count):
         _approved(session, themes=[Theme.objects.get(slug="labour-pathways")])
-    client.force_login(working_group)
+    client.force_login(wg3)
     with django_assert_max_num_queries(20):
         response = client.get(LIST_URL)
     assert response.context["page"].paginator.count == count
@@ -180,11 +176,11 @@ def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
 
-def test_csv_export_of_the_selection(client, working_group, selection):
+def test_csv_export_of_the_selection(client, wg3, selection):
     Intervention.objects.filter(pk=selection["b"].pk).update(
         title='=HYPERLINK("http://evil")', body="Régularisation — accès"
     )
-    client.force_login(working_group)
+    client.force_login(wg3)
     response = client.get("/en/interventions/approved/export.csv?theme=regularization")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -197,8 +193,8 @@ def test_csv_export_of_the_selection(client, working_group, selection):
     assert rows[0]["regions"] == "africa"
 
 
-def test_json_export_of_the_selection(client, working_group, selection):
-    client.force_login(working_group)
+def test_json_export_of_the_selection(client, wg3, selection):
+    client.force_login(wg3)
     response = client.get("/en/interventions/approved/export.json?region=asia-pacific")
     assert response.status_code == 200
     data = json.loads(response.content)

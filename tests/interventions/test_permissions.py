@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from interventions.enums import InterventionStatus as S
-from interventions.models import Intervention
-from tests.factories import InterventionFactory, UserFactory
-from tests.interventions.conftest import form_data
+from tests.factories import InterventionFactory
+from tests.helpers import intervention_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +15,7 @@ ROLES = [
     "other_stakeholder",
     "staff_outside",
     "secretariat",
-    "working_group",
+    "wg3",
 ]
 LOGIN = "login"  # a redirect to the sign-in page
 ADMIN_LOGIN = "admin_login"
@@ -45,9 +44,7 @@ CASES = [
 
 @pytest.fixture
 def approved(session):
-    intervention = InterventionFactory(session=session)
-    Intervention.objects.filter(pk=intervention.pk).update(status=S.APPROVED)
-    return intervention
+    return InterventionFactory(session=session, status=S.APPROVED)
 
 
 def _request(client, page, intervention, approved, session, theme, region):
@@ -73,7 +70,7 @@ def _request(client, page, intervention, approved, session, theme, region):
     }
     method, url = urls[page]
     if method == "post":
-        return client.post(url, form_data(theme, region, title="Posted", save="1"))
+        return client.post(url, intervention_form_data(theme, region, title="Posted", save="1"))
     return client.get(url)
 
 
@@ -101,8 +98,7 @@ def test_permission_matrix(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_secretariat_moderates(client, request, role, session):
-    submitted = InterventionFactory(session=session)
-    Intervention.objects.filter(pk=submitted.pk).update(status=S.SUBMITTED)
+    submitted = InterventionFactory(session=session, status=S.SUBMITTED)
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
     client.post(
@@ -113,6 +109,6 @@ def test_only_the_secretariat_moderates(client, request, role, session):
     assert submitted.status == (S.APPROVED if role == "secretariat" else S.SUBMITTED)
 
 
-def test_superuser_browses_approved(client, approved):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+def test_superuser_browses_approved(client, superuser, approved):
+    client.force_login(superuser)
     assert client.get(reverse("interventions:approved")).status_code == 200

@@ -182,10 +182,8 @@ def test_submitting_after_the_deadline_keeps_the_draft(session, author, theme, r
     assert "deadline" in refused.value.message
 
 
-def test_resubmitting_after_the_deadline_is_accepted_when_changes_were_requested(
-    session, intervention
-):
-    Intervention.objects.filter(pk=intervention.pk).update(status=S.CHANGES_REQUESTED)
+def test_resubmitting_after_the_deadline_is_accepted_when_changes_were_requested(session, author):
+    intervention = InterventionFactory(session=session, author=author, status=S.CHANGES_REQUESTED)
     session.intervention_deadline = timezone.now() - timedelta(days=1)
     session.save()
     intervention.refresh_from_db()
@@ -206,8 +204,8 @@ def test_update_changes_fields_and_submits(intervention, theme, region):
 
 
 @pytest.mark.parametrize("status", [S.SUBMITTED, S.APPROVED, S.REJECTED, S.WITHDRAWN])
-def test_update_refused_unless_editable(intervention, theme, region, status):
-    Intervention.objects.filter(pk=intervention.pk).update(status=status)
+def test_update_refused_unless_editable(session, author, theme, region, status):
+    intervention = InterventionFactory(session=session, author=author, status=status)
     with pytest.raises(ValidationError):
         services.update_intervention(
             intervention=intervention,
@@ -232,9 +230,8 @@ def test_update_by_someone_else_is_denied(intervention, other_stakeholder, theme
 
 
 def test_moderate_interventions_skips_what_the_table_forbids(secretariat, session):
-    submitted = InterventionFactory(session=session)
+    submitted = InterventionFactory(session=session, status=S.SUBMITTED)
     draft = InterventionFactory(session=session)
-    Intervention.objects.filter(pk=submitted.pk).update(status=S.SUBMITTED)
     changed, skipped = services.moderate_interventions(
         interventions=[submitted, draft], to_status=S.APPROVED, actor=secretariat
     )
@@ -247,10 +244,9 @@ def test_moderate_interventions_skips_what_the_table_forbids(secretariat, sessio
 
 class TestSpeakingSlot:
     def _approved(self, session, deliver_orally=True):
-        intervention = InterventionFactory(session=session, deliver_orally=deliver_orally)
-        Intervention.objects.filter(pk=intervention.pk).update(status=S.APPROVED)
-        intervention.refresh_from_db()
-        return intervention
+        return InterventionFactory(
+            session=session, deliver_orally=deliver_orally, status=S.APPROVED
+        )
 
     def test_open_floor_of_the_same_session_is_accepted(self, session):
         intervention = self._approved(session)
@@ -293,13 +289,12 @@ class TestStatusEmail:
         author = UserFactory(email=f"author-{language}@example.org")
         ProfileFactory(user=author, preferred_language=language, **profile)
         intervention = InterventionFactory(
-            session=session, author=author, title="Visas and permits"
+            session=session, author=author, title="Visas and permits", status=S.SUBMITTED
         )
-        Intervention.objects.filter(pk=intervention.pk).update(status=S.SUBMITTED)
         services.set_intervention_status(
             intervention=intervention,
             to_status=status,
-            actor=UserFactory(is_staff=True),
+            actor=UserFactory(secretariat=True),
             role=MODERATOR,
             feedback="Please add the dates.",
         )

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
-from interventions.models import Intervention, InterventionStatusChange
+from interventions.models import InterventionStatusChange
 from interventions.services import AUTHOR, MODERATOR, TRANSITIONS, set_intervention_status
 from sessions_app.enums import AgendaItemKind
 from tests.factories import AgendaItemFactory, InterventionFactory, UserFactory
@@ -32,18 +32,11 @@ def test_table_is_the_documented_workflow():
     assert set(TRANSITIONS) == set(S.values)
 
 
-def _intervention_in(status: str) -> Intervention:
-    intervention = InterventionFactory()
-    Intervention.objects.filter(pk=intervention.pk).update(status=status)
-    intervention.refresh_from_db()
-    return intervention
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(("from_status", "to_status", "role"), MATRIX)
-def test_transition(from_status, to_status, role, django_capture_on_commit_callbacks):
-    intervention = _intervention_in(from_status)
-    actor = intervention.author if role == AUTHOR else UserFactory(is_staff=True)
+def test_transition(from_status, to_status, role, secretariat, django_capture_on_commit_callbacks):
+    intervention = InterventionFactory(status=from_status)
+    actor = intervention.author if role == AUTHOR else secretariat
     if (from_status, to_status, role) in ALLOWED:
         with django_capture_on_commit_callbacks():
             set_intervention_status(
@@ -82,7 +75,7 @@ def test_transition(from_status, to_status, role, django_capture_on_commit_callb
     ("from_status", "to_status"), [(S.DRAFT, S.SUBMITTED), (S.APPROVED, S.WITHDRAWN)]
 )
 def test_author_transition_on_someone_elses_intervention_is_denied(from_status, to_status):
-    intervention = _intervention_in(from_status)
+    intervention = InterventionFactory(status=from_status)
     with pytest.raises(PermissionDenied):
         set_intervention_status(
             intervention=intervention, to_status=to_status, actor=UserFactory(), role=AUTHOR
@@ -94,9 +87,10 @@ def test_author_transition_on_someone_elses_intervention_is_denied(from_status, 
 
 @pytest.mark.django_db
 def test_leaving_approved_clears_the_speaking_slot():
-    intervention = _intervention_in(S.APPROVED)
-    item = AgendaItemFactory(session=intervention.session, kind=AgendaItemKind.OPEN_FLOOR)
-    Intervention.objects.filter(pk=intervention.pk).update(agenda_item=item, speaking_order=2)
+    item = AgendaItemFactory(kind=AgendaItemKind.OPEN_FLOOR)
+    intervention = InterventionFactory(
+        session=item.session, status=S.APPROVED, agenda_item=item, speaking_order=2
+    )
     set_intervention_status(
         intervention=intervention, to_status=S.WITHDRAWN, actor=intervention.author, role=AUTHOR
     )

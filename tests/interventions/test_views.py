@@ -9,14 +9,13 @@ from django.utils.html import escape
 
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Theme
-from sessions_app.models import Registration
 from tests.factories import (
     InterventionFactory,
     ListeningSessionFactory,
     RegistrationFactory,
     UserFactory,
 )
-from tests.interventions.conftest import HOSTILE, HOSTILE_ESCAPED, form_data
+from tests.helpers import HOSTILE, HOSTILE_ESCAPED, intervention_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def test_form_shows_word_limit_active_themes_and_a_token(client, session, author
 
 def test_save_as_draft_then_submit(client, session, author, theme, region):
     client.force_login(author)
-    response = client.post(_create_url(session), form_data(theme, region, save="1"))
+    response = client.post(_create_url(session), intervention_form_data(theme, region, save="1"))
     intervention = Intervention.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("interventions:detail", kwargs={"pk": intervention.pk})
@@ -49,7 +48,7 @@ def test_save_as_draft_then_submit(client, session, author, theme, region):
 
     response = client.post(
         reverse("interventions:edit", kwargs={"pk": intervention.pk}),
-        form_data(theme, region, title="Final title", submit="1"),
+        intervention_form_data(theme, region, title="Final title", submit="1"),
     )
     assert response.status_code == 302
     intervention.refresh_from_db()
@@ -58,8 +57,8 @@ def test_save_as_draft_then_submit(client, session, author, theme, region):
 
 def test_double_click_creates_one_intervention(client, session, author, theme, region):
     client.force_login(author)
-    first = client.post(_create_url(session), form_data(theme, region, submit="1"))
-    second = client.post(_create_url(session), form_data(theme, region, submit="1"))
+    first = client.post(_create_url(session), intervention_form_data(theme, region, submit="1"))
+    second = client.post(_create_url(session), intervention_form_data(theme, region, submit="1"))
     intervention = Intervention.objects.get()
     expected = reverse("interventions:detail", kwargs={"pk": intervention.pk})
     assert (first["Location"], second["Location"]) == (expected, expected)
@@ -86,7 +85,7 @@ def test_bad_input_is_a_form_error_and_creates_nothing(
     client, session, author, theme, region, overrides, field
 ):
     client.force_login(author)
-    response = client.post(_create_url(session), form_data(theme, region, **overrides))
+    response = client.post(_create_url(session), intervention_form_data(theme, region, **overrides))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == [field]
     assert Intervention.objects.count() == 0
@@ -97,7 +96,7 @@ def test_inactive_theme_is_refused(client, session, author, region):
     inactive.is_active = False
     inactive.save()
     client.force_login(author)
-    response = client.post(_create_url(session), form_data(inactive, region))
+    response = client.post(_create_url(session), intervention_form_data(inactive, region))
     assert list(response.context["form"].errors) == ["primary_theme"]
     assert Intervention.objects.count() == 0
 
@@ -105,7 +104,9 @@ def test_inactive_theme_is_refused(client, session, author, region):
 @override_settings(INTERVENTION_MAX_CHARS=100)
 def test_body_over_the_character_cap_is_refused(client, session, author, theme, region):
     client.force_login(author)
-    response = client.post(_create_url(session), form_data(theme, region, body="x" * 101))
+    response = client.post(
+        _create_url(session), intervention_form_data(theme, region, body="x" * 101)
+    )
     assert list(response.context["form"].errors) == ["body"]
     assert Intervention.objects.count() == 0
 
@@ -114,7 +115,7 @@ def test_over_limit_edit_changes_nothing(client, intervention, theme, region):
     client.force_login(intervention.author)
     response = client.post(
         reverse("interventions:edit", kwargs={"pk": intervention.pk}),
-        form_data(theme, region, title="Changed", body="word " * 51, submit="1"),
+        intervention_form_data(theme, region, title="Changed", body="word " * 51, submit="1"),
     )
     assert response.status_code == 200
     intervention.refresh_from_db()
@@ -126,7 +127,9 @@ def test_submitting_after_the_deadline_keeps_the_draft(client, session, author, 
     session.intervention_deadline = timezone.now() - timedelta(hours=1)
     session.save()
     client.force_login(author)
-    response = client.post(_create_url(session), form_data(theme, region, submit="1"), follow=True)
+    response = client.post(
+        _create_url(session), intervention_form_data(theme, region, submit="1"), follow=True
+    )
     intervention = Intervention.objects.get()
     assert intervention.status == S.DRAFT
     assert response.redirect_chain == [
@@ -138,11 +141,11 @@ def test_submitting_after_the_deadline_keeps_the_draft(client, session, author, 
     ]
 
 
-def test_edit_is_refused_once_submitted(client, intervention, theme, region):
-    Intervention.objects.filter(pk=intervention.pk).update(status=S.SUBMITTED)
+def test_edit_is_refused_once_submitted(client, session, author, theme, region):
+    intervention = InterventionFactory(session=session, author=author, status=S.SUBMITTED)
     client.force_login(intervention.author)
     url = reverse("interventions:edit", kwargs={"pk": intervention.pk})
-    response = client.post(url, form_data(theme, region, title="Changed"))
+    response = client.post(url, intervention_form_data(theme, region, title="Changed"))
     assert response["Location"] == reverse("interventions:detail", kwargs={"pk": intervention.pk})
     intervention.refresh_from_db()
     assert intervention.title != "Changed"
@@ -172,7 +175,12 @@ def test_someone_elses_intervention_is_404_and_unchanged(
         url = reverse(f"interventions:{name}", kwargs={"pk": intervention.pk})
         assert client.get(url).status_code == 404
         if name != "detail":
-            assert client.post(url, form_data(theme, region, title="Hijacked")).status_code == 404
+            assert (
+                client.post(
+                    url, intervention_form_data(theme, region, title="Hijacked")
+                ).status_code
+                == 404
+            )
     intervention.refresh_from_db()
     assert (intervention.title, intervention.status) != ("Hijacked", S.WITHDRAWN)
     assert intervention.status == S.DRAFT
@@ -181,7 +189,9 @@ def test_someone_elses_intervention_is_404_and_unchanged(
 def test_unregistered_user_cannot_write(client, session, theme, region):
     client.force_login(UserFactory())
     assert client.get(_create_url(session)).status_code == 403
-    assert client.post(_create_url(session), form_data(theme, region)).status_code == 403
+    assert (
+        client.post(_create_url(session), intervention_form_data(theme, region)).status_code == 403
+    )
     assert Intervention.objects.count() == 0
 
 
@@ -196,9 +206,13 @@ def test_draft_and_unknown_sessions_are_404(client, author):
 def test_my_interventions_shows_only_mine_with_feedback_and_history(
     client, session, author, other_stakeholder
 ):
-    mine = InterventionFactory(session=session, author=author, title="Mine")
-    Intervention.objects.filter(pk=mine.pk).update(
-        status=S.CHANGES_REQUESTED, feedback="Add dates please", internal_note="Staff only remark"
+    mine = InterventionFactory(
+        session=session,
+        author=author,
+        title="Mine",
+        status=S.CHANGES_REQUESTED,
+        feedback="Add dates please",
+        internal_note="Staff only remark",
     )
     InterventionFactory(session=session, author=other_stakeholder, title="Not mine")
     client.force_login(author)
@@ -217,7 +231,8 @@ def test_my_interventions_shows_only_mine_with_feedback_and_history(
 def test_hostile_text_is_stored_as_typed_and_escaped(client, session, author, theme, region):
     client.force_login(author)
     client.post(
-        _create_url(session), form_data(theme, region, title=HOSTILE, body=HOSTILE, save="1")
+        _create_url(session),
+        intervention_form_data(theme, region, title=HOSTILE, body=HOSTILE, save="1"),
     )
     intervention = Intervention.objects.get()
     assert (intervention.title, intervention.body) == (HOSTILE, HOSTILE)
@@ -249,23 +264,25 @@ def test_escaped_constant_matches_hostile():
     assert escape(HOSTILE).startswith(HOSTILE_ESCAPED)
 
 
-def test_a_held_session_takes_no_new_interventions(client, session, author, theme, region):
-    session.status = "held"
-    session.intervention_deadline = None
-    session.save()
+def test_a_held_session_takes_no_new_interventions(client, theme, region):
+    held = ListeningSessionFactory(status="held", intervention_deadline=None)
+    author = UserFactory(stakeholder=True)
+    RegistrationFactory(user=author, session=held)
     client.force_login(author)
-    response = client.post(_create_url(session), form_data(theme, region, submit="1"))
+    response = client.post(_create_url(held), intervention_form_data(theme, region, submit="1"))
     assert response.status_code == 404
     assert Intervention.objects.count() == 0
 
 
-def test_a_declined_registrant_can_no_longer_submit_or_edit(client, intervention, theme, region):
-    Registration.objects.filter(user=intervention.author).update(status="declined")
+def test_a_declined_registrant_can_no_longer_submit_or_edit(client, session, theme, region):
+    declined = UserFactory(stakeholder=True)
+    RegistrationFactory(user=declined, session=session, status="declined")
+    intervention = InterventionFactory(session=session, author=declined)
     title = intervention.title
     client.force_login(intervention.author)
     response = client.post(
         reverse("interventions:edit", kwargs={"pk": intervention.pk}),
-        form_data(theme, region, title="Changed", submit="1"),
+        intervention_form_data(theme, region, title="Changed", submit="1"),
     )
     assert response.status_code == 302
     intervention.refresh_from_db()

@@ -11,16 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions.models import Region
-from listening.roles import SECRETARIAT
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import ListeningSession, Registration
 from tests.factories import (
     ListeningSessionFactory,
     ProfileFactory,
     RegistrationFactory,
-    UserFactory,
 )
-from tests.sessions_app.conftest import run_pending_registration_emails
+from tests.helpers import run_pending_outbox_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +26,8 @@ CHANGELIST = reverse("admin:sessions_app_registration_changelist")
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, groups=[SECRETARIAT]))
+def staff_client(client, secretariat):
+    client.force_login(secretariat)
     return client
 
 
@@ -55,7 +53,7 @@ def test_bulk_confirm_pending_sends_the_same_email_as_the_site(staff_client):
     assert response.status_code == 200
     assert status_of(a, b) == [R.CONFIRMED, R.CONFIRMED]
     assert "2 registrations are now “Confirmed”." in response.content.decode()
-    assert run_pending_registration_emails() == 2
+    assert run_pending_outbox_tasks() == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([a.user.email, b.user.email])
     assert all(
         m.subject.startswith("[Listening] Your registration is confirmed") for m in mail.outbox

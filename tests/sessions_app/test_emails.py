@@ -11,7 +11,7 @@ from core.models import OutboxMessage
 from sessions_app import services, tasks
 from sessions_app.enums import RegistrationStatus as R
 from tests.factories import ListeningSessionFactory, ProfileFactory
-from tests.sessions_app.conftest import run_pending_registration_emails
+from tests.helpers import run_pending_outbox_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_emails_go_in_the_registrants_language():
     session = ListeningSessionFactory(title="Session", title_fr="Séance", capacity=1)
     register(session, ProfileFactory(preferred_language="en"))
     register(session, ProfileFactory(preferred_language="fr"))
-    assert run_pending_registration_emails() == 2
+    assert run_pending_outbox_tasks() == 2
     assert [m.subject for m in mail.outbox] == [
         "[Listening] Your registration is confirmed: Session",
         "[Listening] Vous êtes sur liste d’attente : Séance",
@@ -74,7 +74,7 @@ def test_emails_go_in_the_registrants_language():
 def test_waitlist_email_gives_the_place_and_no_join_link():
     session = ListeningSessionFactory(capacity=0)
     register(session, ProfileFactory())
-    run_pending_registration_emails()
+    run_pending_outbox_tasks()
     [email] = mail.outbox
     assert "at place 1" in email.body
     assert JOIN not in email.body
@@ -87,7 +87,7 @@ def test_promotion_cancel_decline_and_pending_emails():
     services.cancel_registration(registration=first, user=first.user)
     services.set_registration_status(registration=third, to_status=R.DECLINED)
     # Six emails were scheduled; the three whose status changed before sending are skipped.
-    assert run_pending_registration_emails() == 6
+    assert run_pending_outbox_tasks() == 6
     subjects = [(m.to[0], m.subject.split(":")[0]) for m in mail.outbox]
     assert subjects == [
         (first.user.email, "[Listening] Registration cancelled"),
@@ -102,7 +102,7 @@ def test_promotion_cancel_decline_and_pending_emails():
 
     approval = ListeningSessionFactory(requires_approval=True)
     register(approval, ProfileFactory())
-    run_pending_registration_emails()
+    run_pending_outbox_tasks()
     assert mail.outbox[-1].subject.startswith("[Listening] Registration received, awaiting")
     assert JOIN not in mail.outbox[-1].body
 
@@ -111,7 +111,7 @@ def test_stale_confirmation_is_not_sent_after_a_cancellation():
     profile = ProfileFactory()
     registration = register(ListeningSessionFactory(), profile)
     services.cancel_registration(registration=registration, user=profile.user)
-    run_pending_registration_emails()
+    run_pending_outbox_tasks()
     assert [m.subject for m in mail.outbox] == [
         "[Listening] Registration cancelled: " + registration.session.title
     ]

@@ -14,6 +14,7 @@ from tests.factories import (
     ListeningSessionFactory,
     ProfileFactory,
     RegistrationFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_session_list_query_count_is_fixed(client, django_assert_num_queries, si
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_session_page_query_count_is_fixed(client, django_assert_num_queries, signed_in):
     if signed_in:
-        client.force_login(ProfileFactory().user)
+        client.force_login(UserFactory(stakeholder=True))
     small = ListeningSessionFactory()
     add_session_content(small, items=1, speakers=1)
     one = count_queries(client, small.get_absolute_url())

@@ -10,7 +10,7 @@ from sessions_app import services
 from sessions_app.countries import REGION_COUNTRIES, region_slug_for_country
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.enums import SessionStatus, StakeholderType
-from sessions_app.models import ListeningSession, Profile, Registration
+from sessions_app.models import Profile, Registration
 from sessions_app.selectors import waitlist_place
 from tests.factories import (
     ListeningSessionFactory,
@@ -352,11 +352,9 @@ def test_registration_url_points_to_my_sessions():
 
 
 def test_a_seat_freed_after_the_session_is_held_promotes_nobody():
-    session = ListeningSessionFactory(capacity=1)
+    session = ListeningSessionFactory(capacity=1, status="held")
     seated = RegistrationFactory(session=session, status="confirmed")
     waiting = RegistrationFactory(session=session, status="waitlisted")
-    ListeningSession.objects.filter(pk=session.pk).update(status="held")
-    session.refresh_from_db()
     services.set_registration_status(registration=seated, to_status="cancelled")
     waiting.refresh_from_db()
     assert waiting.status == "waitlisted"

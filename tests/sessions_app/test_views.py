@@ -10,6 +10,7 @@ from interventions.models import Region
 from sessions_app.enums import AgendaItemKind, SessionStatus
 from sessions_app.enums import RegistrationStatus as R
 from sessions_app.models import Profile, Registration
+from sessions_app.services import set_registration_status
 from tests.factories import (
     AgendaItemFactory,
     InterventionFactory,
@@ -245,7 +246,7 @@ def test_register_confirms_and_shows_the_join_link(client):
 
 
 def test_register_needs_privacy_consent(client):
-    client.force_login(ProfileFactory().user)
+    client.force_login(UserFactory(stakeholder=True))
     session = ListeningSessionFactory()
     response = client.post(register_url(session), {"role": "Coordinator"})
     assert response.status_code == 200
@@ -256,7 +257,7 @@ def test_register_needs_privacy_consent(client):
 
 
 def test_register_form_links_the_privacy_notice(client):
-    client.force_login(ProfileFactory().user)
+    client.force_login(UserFactory(stakeholder=True))
     response = client.get(register_url(ListeningSessionFactory()))
     assert f'href="{reverse("privacy")}"' in response.content.decode()
 
@@ -300,7 +301,7 @@ def test_register_when_full_shows_the_waitlist_place(client):
     ],
 )
 def test_register_outside_the_window_gives_a_message_and_stores_nothing(client, changes):
-    client.force_login(ProfileFactory().user)
+    client.force_login(UserFactory(stakeholder=True))
     session = ListeningSessionFactory(**changes)
     response = client.post(register_url(session), REGISTRATION_FORM, follow=True)
     assert response.redirect_chain == [(session.get_absolute_url(), 302)]
@@ -311,14 +312,14 @@ def test_register_outside_the_window_gives_a_message_and_stores_nothing(client, 
 
 
 def test_register_for_a_draft_is_404(client):
-    client.force_login(ProfileFactory().user)
+    client.force_login(UserFactory(stakeholder=True))
     session = ListeningSessionFactory(status=SessionStatus.DRAFT)
     assert client.post(register_url(session), REGISTRATION_FORM).status_code == 404
     assert Registration.objects.count() == 0
 
 
 def test_register_with_the_broker_down_still_succeeds(client, django_capture_on_commit_callbacks):
-    client.force_login(ProfileFactory().user)
+    client.force_login(UserFactory(stakeholder=True))
     session = ListeningSessionFactory()
     with broker_url(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):
         response = client.post(register_url(session), REGISTRATION_FORM)
@@ -378,7 +379,7 @@ def test_join_link_is_never_shown_unless_confirmed(client, status):
 def test_join_link_is_never_shown_to_other_users_or_visitors(client):
     registration = RegistrationFactory()
     session = registration.session
-    other = ProfileFactory().user
+    other = UserFactory(stakeholder=True)
     pages = [session.get_absolute_url(), reverse("sessions_app:list"), reverse("home")]
     for response in [client.get(url) for url in pages]:
         assert JOIN not in response.content.decode()
@@ -462,8 +463,7 @@ def test_session_page_offers_writing_to_registered_participants(client):
     client.force_login(registration.user)
     assert create_url in client.get(registration.session.get_absolute_url()).text
 
-    registration.status = "declined"
-    registration.save(update_fields=["status"])
+    set_registration_status(registration=registration, to_status="declined", notify=False)
     assert create_url not in client.get(registration.session.get_absolute_url()).text
 
 
