@@ -84,7 +84,7 @@ def test_the_build_stores_the_fingerprint_the_request_computed(pack_session, app
 
 
 def test_requesting_a_pack_builds_no_section(
-    pack_session, approved, wg3_user, monkeypatch, django_assert_max_num_queries
+    pack_session, approved, wg3, monkeypatch, django_assert_max_num_queries
 ):
     for _ in range(5):
         approved()
@@ -95,5 +95,5 @@ def test_requesting_a_pack_builds_no_section(
     for module in (sections, pipeline, services):
         monkeypatch.setattr(module, "build_sections", refuse, raising=False)
     with django_assert_max_num_queries(16):
-        outcome = services.request_brief_pack(session=pack_session, user=wg3_user)
+        outcome = services.request_brief_pack(session=pack_session, user=wg3)
     assert (outcome.pack.intervention_count, outcome.pack.status) == (5, "queued")
