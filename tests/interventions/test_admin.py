@@ -351,7 +351,7 @@ def test_approval_survives_a_broker_outage(
 def test_the_admin_never_keeps_the_primary_theme_among_the_other_themes(
     client, secretariat, session
 ):
-    intervention = _in_status(session, S.SUBMITTED)
+    intervention = InterventionFactory(session=session, status=S.SUBMITTED)
     other = Theme.objects.exclude(pk=intervention.primary_theme_id).first()
     client.force_login(secretariat)
     form = client.get(_change_url(intervention)).context["adminform"].form
@@ -378,7 +378,7 @@ def test_the_admin_never_keeps_the_primary_theme_among_the_other_themes(
 
 
 def test_staff_edits_and_a_refused_slot_change_nothing_together(client, secretariat, session):
-    intervention = _in_status(session, S.SUBMITTED, deliver_orally=False)
+    intervention = InterventionFactory(session=session, status=S.SUBMITTED, deliver_orally=False)
     slot = AgendaItemFactory(session=session, kind=AgendaItemKind.OPEN_FLOOR)
     before = intervention.english_title
     with pytest.raises(ValidationError):

@@ -366,17 +366,16 @@ def history(registration):
     )
 
 
-def test_every_registration_status_change_leaves_a_history_row_with_its_actor():
+def test_every_registration_status_change_leaves_a_history_row_with_its_actor(secretariat):
     session = ListeningSessionFactory(capacity=1)
     first, second = ProfileFactory(), ProfileFactory()
-    staff = UserFactory(is_staff=True)
     seated = register(session, first).registration
     waiting = register(session, second).registration
-    services.set_registration_status(registration=seated, to_status=R.DECLINED, actor=staff)
+    services.set_registration_status(registration=seated, to_status=R.DECLINED, actor=secretariat)
 
     assert history(seated) == [
         (first.user.pk, "", R.CONFIRMED),
-        (staff.pk, R.CONFIRMED, R.DECLINED),
+        (secretariat.pk, R.CONFIRMED, R.DECLINED),
     ]
     # The freed seat went to the waitlist: the platform did it, not a person.
     assert history(waiting) == [
