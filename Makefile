@@ -15,23 +15,27 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# Local state of the embedded default (SQLite, filesystem broker, private files) lives in var/.
 setup: $(STAMP) translations
+	mkdir -p var/staticfiles
 
 translations: $(STAMP)
 	$(MANAGE) compiletranslations
 
 migrate: setup
 	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
 
 demo: migrate
 	$(MANAGE) seed_demo
 
-# Serve the site and run a Celery worker (with beat) until Ctrl-C stops both.
+# Serve the site, run a Celery worker (with beat) and the outbox relay until Ctrl-C stops all.
 run: demo
-	@echo "Listening runs at http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@echo "Listening runs at http://$(HOST):$(PORT)/ (Ctrl-C stops all)"
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A listening worker --beat --loglevel=info --concurrency=2 \
 		--schedule=var/celerybeat-schedule & \
+	$(MANAGE) relay_outbox & \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: setup

@@ -1,9 +1,16 @@
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from interventions.reference_data import seed_regions_and_themes
 from listening.roles import ensure_roles, ensure_site
 from tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    """The test settings name a folder for this run (SQLite's test database, private files);
+    settings create nothing on import, so it is made here."""
+    settings.TEST_TMP_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def ensure_reference_data() -> None:

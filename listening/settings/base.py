@@ -11,8 +11,9 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# Local state of the embedded default (SQLite, the filesystem broker, private files). Settings
+# only name folders; `make` and the processes that use them create them.
 VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -82,7 +83,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection is checked before a request uses it, so a database restart costs no error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -96,7 +99,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -105,6 +111,7 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: email is the login, and it must be verified.
 ACCOUNT_ADAPTER = "listening.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "listening.forms.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -114,6 +121,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Listening] "
+# Rate limits count in the shared cache (CACHES), so every web process sees the same counts.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -123,6 +131,32 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+# The client's address for rate limits: the connection's own address, unless the request came
+# through this many proxies of ours, each of which appends the address it saw to
+# X-Forwarded-For (a header set by anyone else cannot be trusted).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
+
+# One cache shared by every process (rate limits must count across gunicorn workers): Redis
+# when configured, else a table in the database, which needs no server.
+CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "listening",
+            # A stalled cache server must not hang a request.
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "listening_cache",
+        }
+    }
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
@@ -138,7 +172,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -154,23 +187,29 @@ MEDIA_URL = "/media/"
 
 # Email: console by default; EMAIL_URL (smtp://user:pass@host:587) for a real server.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or None
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Listening <no-reply@listening.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Celery. The broker defaults to kombu's filesystem transport so no server is needed.
+# Celery. The broker defaults to kombu's filesystem transport so no server is needed; its
+# folders are created when the Celery app is first configured (listening/celery.py).
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
-for _folder in ("out", "processed", "control"):
-    (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 REDIS_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so a running task is never delivered twice.
     "visibility_timeout": 3600,
-    # A stalled broker must not hang a web request.
+    # A stalled broker must not hang the relay or the health check for long.
     "socket_timeout": 3,
     "socket_connect_timeout": 3,
     "retry_on_timeout": False,
-    "max_retries": 1,
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -197,20 +236,44 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=900
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=1200)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# The worker and beat never give up on the broker: they reconnect for ever, backing off up to
+# 30 s between tries, on start-up as after a lost connection. No web request talks to the
+# broker (the outbox relay publishes), so no request waits for these retries.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 1
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "UTC"
+# Beat records a heartbeat on every tick (core.beat); a short loop keeps it fresh.
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 10
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-outbox": {"task": "core.tasks.task_flush_outbox", "schedule": 60.0},
-    "requeue-stuck-packs": {"task": "briefs.tasks.task_requeue_stuck_packs", "schedule": 120.0},
+    "requeue-lost-packs": {
+        "task": "briefs.tasks.task_requeue_stuck_packs",
+        "schedule": env.float("PACK_REQUEUE_INTERVAL", default=30.0),
+    },
     "purge-personal-data": {
         "task": "listening.tasks.task_purge_personal_data",
         "schedule": 24 * 3600.0,
     },
 }
+
+# The outbox relay (`manage.py relay_outbox`) publishes what requests stored, in batches, and
+# sends again a message no task claimed within OUTBOX_RESEND_AFTER seconds (then backs off).
+OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=0.5)
+OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", default=100)
+OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=90)
+# Liveness: the worker, beat and the relay each refresh a heartbeat row this often; /healthz
+# answers 503 naming the one whose newest heartbeat is older than HEARTBEAT_STALE_AFTER.
+HEARTBEAT_INTERVAL = env.float("HEARTBEAT_INTERVAL", default=10.0)
+HEARTBEAT_STALE_AFTER = env.int("HEARTBEAT_STALE_AFTER", default=60)
+# A building pack refreshes its own heartbeat this often; one silent for PACK_STALE_AFTER
+# seconds lost its worker and is built again.
+PACK_HEARTBEAT_INTERVAL = env.float("PACK_HEARTBEAT_INTERVAL", default=10.0)
+PACK_STALE_AFTER = env.int("PACK_STALE_AFTER", default=90)
 
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {
@@ -246,7 +309,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+# Every link in every email is built from SITE_URL, never from the request's Host header.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Where to report a vulnerability (/.well-known/security.txt): a mailto: or https: URI.
+SECURITY_CONTACT = env("SECURITY_CONTACT", default="mailto:security@listening.invalid")
 
 # The admin's translation tabs use jQuery UI, served from our own static files.
 JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
