@@ -13,3 +13,9 @@ class OutboxStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class HeartbeatKind(models.TextChoices):
+    WORKER = "worker", _("Celery worker")
+    BEAT = "beat", _("Celery beat")
+    RELAY = "relay", _("Outbox relay")

@@ -19,9 +19,11 @@ def safe_cell(value) -> str:
 
 
 def csv_download(*, filename: str, header: Sequence, rows: Iterable[Sequence]) -> HttpResponse:
-    """A CSV download: BOM, header row, then every row with each cell made safe."""
+    """A CSV download, never cached: BOM, header row, then every row with each cell made safe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Exports hold personal data: no browser or proxy may keep a copy.
+    response["Cache-Control"] = "private, no-store"
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([safe_cell(label) for label in header])

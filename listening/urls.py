@@ -23,6 +23,8 @@ admin.site.site_title = "Listening"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
     path("favicon.ico", views.favicon),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -1,6 +1,8 @@
 import logging
 import sys
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -9,11 +11,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.health import check_broker, check_database
+from core.enums import HeartbeatKind
+from core.health import check_broker, check_database, check_heartbeat
 from sessions_app.selectors import list_public_sessions
 
 from . import privacy as personal_data
@@ -35,14 +39,53 @@ def favicon(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and the broker answer; 503 naming the one that does not."""
-    checks = {"database": check_database(), "broker": check_broker()}
+    """200 when the database and the broker answer and a Celery worker, Celery beat and the
+    outbox relay each beat recently; 503 naming what does not."""
+    checks = {
+        "database": check_database(),
+        "broker": check_broker(),
+        "worker": check_heartbeat(HeartbeatKind.WORKER),
+        "beat": check_heartbeat(HeartbeatKind.BEAT),
+        "relay": check_heartbeat(HeartbeatKind.RELAY),
+    }
+    if checks["database"]:
+        # The heartbeats live in the database: they cannot be read, not found stale.
+        checks.update(worker="unknown", beat="unknown", relay="unknown")
     failing = {name: reason for name, reason in checks.items() if reason}
     body = {
         "status": "ok" if not failing else "unavailable",
         "checks": {name: ("ok" if reason is None else "error") for name, reason in checks.items()},
     }
     return JsonResponse(body, status=503 if failing else 200)
+
+
+ROBOTS_DISALLOWED = ("/admin/", "/accounts/", "/privacy/my-data/", "/packs/", "/interventions/")
+
+
+@require_GET
+def robots_txt(request):
+    """Crawlers may read the public session pages, not accounts, admin or private pages."""
+    lines = ["User-agent: *"]
+    for language, _name in settings.LANGUAGES:
+        lines += [f"Disallow: /{language}{path}" for path in ROBOTS_DISALLOWED]
+    lines.append("Disallow: /healthz")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def security_txt(request):
+    """RFC 9116: whom to tell about a vulnerability; it expires within the year, so it is
+    written afresh (from SECURITY_CONTACT and SITE_URL) on each request."""
+    expires = (timezone.now() + timedelta(days=180)).replace(microsecond=0)
+    site = settings.SITE_URL.rstrip("/")
+    lines = [
+        f"Contact: {settings.SECURITY_CONTACT}",
+        f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: en, fr, es",
+        f"Canonical: {site}/.well-known/security.txt",
+        f"Policy: {site}/en/privacy/",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def privacy(request):
@@ -61,6 +104,7 @@ def download_my_data(request):
     data = personal_data.export_personal_data(user=request.user)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = 'attachment; filename="listening-my-data.json"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
