@@ -52,6 +52,10 @@ class BriefPack(models.Model):
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Refreshed by the worker while it builds: a running pack silent for PACK_STALE_AFTER
+    # seconds lost its worker and is built again.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    restarts = models.PositiveIntegerField(_("builds restarted after a lost worker"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -66,6 +70,11 @@ class BriefPack(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("briefs:detail", kwargs={"pk": self.pk})
+
+    @property
+    def was_restarted(self) -> bool:
+        """A worker was lost while building this pack and the build started again."""
+        return self.restarts > 0 and self.status in (PackStatus.QUEUED, PackStatus.RUNNING)
 
     @property
     def download_url(self) -> str:

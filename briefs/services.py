@@ -1,28 +1,32 @@
 """Writes for input packs: request, build, fail, retry and re-queue.
 
-The BriefPack row is the durable record of a request: it is saved before anything is sent to
-the broker, so a broker outage leaves a queued pack that `requeue_stuck_packs` (Celery beat)
-sends again. The task claims a pack with a conditional UPDATE, so a duplicate delivery does
-nothing, and progress only moves forward.
+The BriefPack row is the durable record of a request, saved with an outbox message for its
+build task in one transaction; the outbox relay publishes it, so no request waits on the
+broker. The task claims a pack with a conditional UPDATE, so a duplicate delivery does
+nothing, and progress only moves forward. A building pack refreshes its heartbeat; one whose
+worker was lost (silent for PACK_STALE_AFTER seconds) is queued again by
+`requeue_stuck_packs` (Celery beat), and fails with a clear reason after MAX_ATTEMPTS starts.
 """
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.outbox import schedule_task
 from interventions.enums import InterventionKind
 from interventions.models import Region, Theme
 from sessions_app.models import ListeningSession
@@ -36,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 BUILD_TASK = "briefs.tasks.task_build_brief_pack"
 MAX_ATTEMPTS = 3
-# A queued pack the broker took is sent again only after this long (workers may be busy).
-RESEND_QUEUED_AFTER = timedelta(minutes=10)
 
 
 @dataclass
@@ -47,7 +49,6 @@ class PackRequest:
     pack: BriefPack
     reused: bool = False
     in_progress: bool = False
-    enqueued: bool = False
 
 
 def validate_pack_filters(
@@ -83,10 +84,10 @@ def request_brief_pack(
 
     When a finished pack has the same content hash (same inputs, filters and template
     version) it is returned at once and nothing is rendered; an identical pack still queued
-    or building is returned too (a double click asks once). Otherwise a queued BriefPack is
-    saved and the build task is sent after commit. A broker failure is not an error: the pack
-    stays queued (`enqueued` is False) and `requeue_stuck_packs` sends it later.
-    Raises ValidationError for unknown themes, regions or kinds.
+    or building is returned too (a double click asks once), unless its worker was lost, in
+    which case it is queued again. Otherwise a queued BriefPack is saved with an outbox
+    message for its build task, in one transaction: the relay publishes it, so the request
+    never waits on the broker. Raises ValidationError for unknown themes, regions or kinds.
     """
     filters = validate_pack_filters(themes=themes, regions=regions, kinds=kinds)
     fingerprint = pack_fingerprint(session=session, filters=filters)
@@ -94,7 +95,6 @@ def request_brief_pack(
     # The pack is English whatever the language of the page that asks for it.
     with translation.override("en"):
         waiting = _("waiting for a worker")
-    outcome = PackRequest(pack=None)  # type: ignore[arg-type]
     with transaction.atomic():
         # Two identical requests at once (a double click) must not both build: the session
         # row serialises them, and the second finds the first one's pack.
@@ -109,8 +109,10 @@ def request_brief_pack(
             same.filter(status__in=[PackStatus.QUEUED, PackStatus.RUNNING]).order_by("-id").first()
         )
         if pending is not None:
+            if requeue_lost_pack(pack_id=pending.pk):
+                pending.refresh_from_db()
             return PackRequest(pack=pending, in_progress=True)
-        outcome.pack = BriefPack.objects.create(
+        pack = BriefPack.objects.create(
             session=session,
             requested_by=user,
             filters=filters.as_json(),
@@ -118,29 +120,16 @@ def request_brief_pack(
             intervention_count=fingerprint.intervention_count,
             stage=waiting,
         )
-        pack_id = outcome.pack.pk
-        transaction.on_commit(
-            lambda: setattr(outcome, "enqueued", enqueue_brief_pack(pack_id=pack_id))
-        )
-    return outcome
+        schedule_build(pack_id=pack.pk)
+    pack.refresh_from_db()
+    return PackRequest(pack=pack)
 
 
-def enqueue_brief_pack(*, pack_id: int) -> bool:
-    """Send the build task for a queued pack; return whether the broker took it.
-
-    Never raises for a broker failure: the pack keeps `enqueued_at` empty so that the next
-    `requeue_stuck_packs` sends it again.
-    """
-    try:
-        current_app.send_task(BUILD_TASK, kwargs={"pack_id": pack_id})
-    except Exception as exc:  # any broker failure: the queued row is the durable record
-        logger.warning("Broker unavailable, input pack %s stays queued: %s", pack_id, exc)
-        BriefPack.objects.filter(pk=pack_id, status=PackStatus.QUEUED).update(enqueued_at=None)
-        return False
-    BriefPack.objects.filter(pk=pack_id, status=PackStatus.QUEUED).update(
-        enqueued_at=timezone.now()
-    )
-    return True
+def schedule_build(*, pack_id: int) -> None:
+    """Store the build task of a queued pack in the outbox (published by the relay after the
+    caller's transaction commits). Side effect: the pack's `enqueued_at`."""
+    schedule_task(BUILD_TASK, pack_id=pack_id)
+    BriefPack.objects.filter(pk=pack_id).update(enqueued_at=timezone.now())
 
 
 def claim_brief_pack(*, pack_id: int) -> bool:
@@ -152,6 +141,7 @@ def claim_brief_pack(*, pack_id: int) -> bool:
         BriefPack.objects.filter(pk=pack_id, status=PackStatus.QUEUED).update(
             status=PackStatus.RUNNING,
             started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
             finished_at=None,
             attempts=F("attempts") + 1,
             stage=_("collecting inputs"),
@@ -173,7 +163,40 @@ class PackProgress:
         self.last = progress
         BriefPack.objects.filter(
             pk=self.pack_id, status=PackStatus.RUNNING, progress__lt=progress
-        ).update(progress=progress, stage=stage[:200])
+        ).update(progress=progress, stage=stage[:200], heartbeat_at=timezone.now())
+
+
+@contextmanager
+def keep_pack_alive(*, pack_id: int, interval: float | None = None) -> Iterator[None]:
+    """Refresh a running pack's heartbeat from a background thread while the block runs.
+
+    Long steps of a build (laying out a large section, writing the PDF) report no progress
+    for a while; the heartbeat tells a slow build from one whose worker died. The thread has
+    its own database connection, closed when the block ends. Database errors only skip a beat.
+    """
+    interval = interval or settings.PACK_HEARTBEAT_INTERVAL
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception as exc:  # the next beat tries again
+                    logger.warning("Pack %s heartbeat failed: %s", pack_id, exc)
+                    connection.close()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"pack-{pack_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
 
 
 def fail_brief_pack(*, pack_id: int, reason: str) -> bool:
@@ -250,58 +273,90 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
 
 
 def retry_brief_pack(*, pack: BriefPack, user: AbstractBaseUser) -> BriefPack:
-    """Queue a failed pack again and send its task after commit.
+    """Queue a failed pack, or one whose worker was lost, again; its task goes to the outbox.
 
-    Raises ValidationError when the pack has not failed (a finished or running pack is not
-    rebuilt). A broker failure leaves it queued for `requeue_stuck_packs`.
+    Raises ValidationError when the pack neither failed nor lost its worker (a finished pack,
+    or one a live worker is building, is not rebuilt).
     """
     with transaction.atomic():
-        updated = BriefPack.objects.filter(pk=pack.pk, status=PackStatus.FAILED).update(
-            status=PackStatus.QUEUED,
-            progress=0,
-            stage=_("waiting for a worker"),
-            error="",
-            attempts=0,
-            started_at=None,
-            finished_at=None,
-            enqueued_at=None,
+        updated = (
+            BriefPack.objects.filter(pk=pack.pk)
+            .filter(Q(status=PackStatus.FAILED) | _lost(now=timezone.now()))
+            .update(
+                status=PackStatus.QUEUED,
+                progress=0,
+                stage=_("waiting for a worker"),
+                error="",
+                attempts=0,
+                restarts=0,
+                started_at=None,
+                heartbeat_at=None,
+                finished_at=None,
+            )
         )
         if not updated:
             raise ValidationError(_("Only a failed pack can be tried again."))
-        transaction.on_commit(lambda: enqueue_brief_pack(pack_id=pack.pk))
+        schedule_build(pack_id=pack.pk)
     pack.refresh_from_db()
     return pack
 
 
-def requeue_stuck_packs(*, now: datetime | None = None) -> int:
-    """Send again the packs that no worker is building; return how many were sent.
+def _lost(*, now: datetime) -> Q:
+    """Running packs whose worker was lost: no heartbeat for PACK_STALE_AFTER seconds."""
+    silent_since = now - timedelta(seconds=settings.PACK_STALE_AFTER)
+    return Q(status=PackStatus.RUNNING) & (
+        Q(heartbeat_at__lt=silent_since) | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
+    )
 
-    Queued packs the broker never took (or took long ago) are sent again. Running packs
-    started longer ago than the hard time limit belong to a worker that died: they go back to
-    queued, or fail after MAX_ATTEMPTS starts.
+
+def requeue_lost_pack(*, pack_id: int, now: datetime | None = None) -> bool:
+    """Queue a running pack again if its worker was lost; return whether it was.
+
+    The pack keeps its progress (the bar never goes back) and counts the restart, which its
+    page reports. After MAX_ATTEMPTS starts it fails instead, with a reason that says so.
+    Side effect: an outbox message for the build task.
     """
     now = now or timezone.now()
-    dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    abandoned = BriefPack.objects.filter(status=PackStatus.RUNNING, started_at__lt=dead_before)
-    abandoned.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=PackStatus.FAILED,
-        error=_(
-            "The build stopped without finishing %(attempts)d times (the worker was stopped "
-            "or ran out of memory). Try again, or narrow the pack with filters."
+    with transaction.atomic():
+        lost = BriefPack.objects.filter(_lost(now=now), pk=pack_id)
+        failed = lost.filter(attempts__gte=MAX_ATTEMPTS).update(
+            status=PackStatus.FAILED,
+            error=_(
+                "The build stopped without finishing %(attempts)d times: its worker was lost "
+                "(stopped, restarted or out of memory). Try again, or narrow the pack with "
+                "filters."
+            )
+            % {"attempts": MAX_ATTEMPTS},
+            stage=_("failed"),
+            finished_at=now,
         )
-        % {"attempts": MAX_ATTEMPTS},
-        stage=_("failed"),
-        finished_at=now,
-    )
-    abandoned.filter(attempts__lt=MAX_ATTEMPTS).update(
-        status=PackStatus.QUEUED, enqueued_at=None, stage=_("waiting for a worker")
-    )
-    stuck = BriefPack.objects.filter(status=PackStatus.QUEUED).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - RESEND_QUEUED_AFTER)
-    )
-    sent = 0
-    for pack_id in stuck.order_by("created_at").values_list("pk", flat=True)[:200]:
-        if not enqueue_brief_pack(pack_id=pack_id):
-            break  # the broker is down: the next run tries again
-        sent += 1
-    return sent
+        if failed:
+            return True
+        requeued = lost.filter(attempts__lt=MAX_ATTEMPTS).update(
+            status=PackStatus.QUEUED,
+            restarts=F("restarts") + 1,
+            heartbeat_at=None,
+            stage=_("waiting for a worker: the previous one was lost, so the build restarts"),
+        )
+        if requeued:
+            schedule_build(pack_id=pack_id)
+    return bool(requeued)
+
+
+def requeue_stuck_packs(*, now: datetime | None = None) -> int:
+    """Queue again the running packs whose worker was lost (Celery beat, every 30 s); return
+    how many were queued or failed. Queued packs never scheduled (from before the outbox
+    carried builds) are scheduled too.
+    """
+    now = now or timezone.now()
+    handled = 0
+    for pack_id in BriefPack.objects.filter(_lost(now=now)).values_list("pk", flat=True)[:200]:
+        handled += requeue_lost_pack(pack_id=pack_id, now=now)
+    for pack_id in BriefPack.objects.filter(
+        status=PackStatus.QUEUED, enqueued_at__isnull=True
+    ).values_list("pk", flat=True)[:200]:
+        with transaction.atomic():
+            if BriefPack.objects.filter(pk=pack_id, enqueued_at__isnull=True).exists():
+                schedule_build(pack_id=pack_id)
+                handled += 1
+    return handled

@@ -3,19 +3,27 @@
 from celery import shared_task
 from django.utils import translation
 
-from .services import build_brief_pack, claim_brief_pack, requeue_stuck_packs
+from core.outbox import claim_message
+
+from .services import build_brief_pack, claim_brief_pack, keep_pack_alive, requeue_stuck_packs
 
 
 @shared_task(name="briefs.tasks.task_build_brief_pack")
-def task_build_brief_pack(*, pack_id: int) -> None:
-    """Build one queued pack in English; a pack another delivery already claimed is skipped."""
-    if not claim_brief_pack(pack_id=pack_id):
-        return
-    with translation.override("en"):
+def task_build_brief_pack(outbox_id: int | None = None, *, pack_id: int) -> None:
+    """Build one queued pack in English, refreshing its heartbeat meanwhile.
+
+    A delivery whose outbox message or pack another delivery already claimed does nothing.
+    The outbox message is done once the pack is claimed: from then on the pack's own
+    heartbeat tells whether its worker is alive.
+    """
+    with claim_message(outbox_id) as claimed:
+        if not claimed or not claim_brief_pack(pack_id=pack_id):
+            return
+    with translation.override("en"), keep_pack_alive(pack_id=pack_id):
         build_brief_pack(pack_id=pack_id)
 
 
 @shared_task(name="briefs.tasks.task_requeue_stuck_packs")
 def task_requeue_stuck_packs() -> int:
-    """Send again packs stuck in queued, and re-queue those a dead worker left running."""
+    """Queue again the packs whose worker was lost (Celery beat, every 30 s)."""
     return requeue_stuck_packs()

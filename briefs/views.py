@@ -89,12 +89,7 @@ def _request_message(outcome) -> tuple[int, str]:
         )
     if outcome.in_progress:
         return messages.INFO, _("The same pack is already being prepared; here is its progress.")
-    if outcome.enqueued:
-        return messages.SUCCESS, _("The pack has been requested. This page shows its progress.")
-    return messages.WARNING, _(
-        "The pack is queued. The task queue cannot be reached right now; the pack will be "
-        "built as soon as it can. Nothing else is needed from you."
-    )
+    return messages.SUCCESS, _("The pack has been requested. This page shows its progress.")
 
 
 @require_GET
@@ -126,6 +121,7 @@ def pack_status(request, pk: int):
             "page_count": pack.page_count,
             "intervention_count": pack.intervention_count,
             "error": pack.error,
+            "restarts": pack.restarts,
             "download_url": (
                 request.build_absolute_uri(pack.download_url) if pack.is_downloadable else None
             ),
