@@ -77,4 +77,5 @@ def approved_interventions_json(*, interventions) -> HttpResponse:
     )
     response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
+    response["Cache-Control"] = "private, no-store"
     return response
