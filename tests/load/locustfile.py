@@ -1,5 +1,9 @@
 """Each simulated stakeholder signs in, registers for the load-test session and submits one
-intervention, then stops. Any 5xx response counts as a failure."""
+intervention, then stops. Any 5xx response counts as a failure.
+
+The rate limits are on: each stakeholder comes from an address of their own, which the
+server reads from X-Forwarded-For as behind the production proxy (TRUSTED_PROXY_COUNT=1).
+"""
 
 import json
 import os
@@ -9,13 +13,19 @@ from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
 PLAN = json.loads(open(os.environ["LOADTEST_PLAN"]).read())  # noqa: SIM115
-EMAILS = iter(PLAN["emails"])
+ACCOUNTS = iter(enumerate(PLAN["emails"]))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="submission_token" value="([^"]*)"')
 finished = {"users": 0}
 # Emails whose registration and intervention the server confirmed (302): each must be stored.
 confirmed_registrations: list[str] = []
 confirmed_interventions: list[str] = []
+
+
+def address(n: int) -> str:
+    """A distinct documentation address (RFC 5737) for each simulated stakeholder."""
+    networks = ("192.0.2", "198.51.100", "203.0.113")
+    return f"{networks[n // 250 % 3]}.{n % 250 + 1}"
 
 
 def csrf(response) -> str:
@@ -51,8 +61,13 @@ class Stakeholder(HttpUser):
 
     @task
     def journey(self):
+        account = next(ACCOUNTS, None)
+        if account is None:  # more simulated users than test accounts: this one has nothing to do
+            raise StopUser()
+        n, email = account
+        self.client.headers["X-Forwarded-For"] = address(n)
         try:
-            self.sign_in_register_and_submit(next(EMAILS))
+            self.sign_in_register_and_submit(email)
         finally:
             finished["users"] += 1
             if finished["users"] >= PLAN["users"]:

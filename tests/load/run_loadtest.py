@@ -90,14 +90,16 @@ def restart_postgresql() -> None:
 def throwaway_database(workdir: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        base, _, _name = url.rpartition("/")
+        base, _, name = url.rpartition("/")
+        # Named after the configured database, so runs on different databases never collide.
+        throwaway = f"{name.split('?')[0]}_load"
         admin = base + "/postgres"
         for statement in (
-            "DROP DATABASE IF EXISTS listening_load",
-            "CREATE DATABASE listening_load",
+            f"DROP DATABASE IF EXISTS {throwaway}",
+            f"CREATE DATABASE {throwaway}",
         ):
             subprocess.run(["psql", admin, "-q", "-c", statement], check=True)
-        return base + "/listening_load"
+        return f"{base}/{throwaway}"
     return f"sqlite:///{workdir / 'load.sqlite3'}"
 
 
@@ -110,8 +112,13 @@ def main() -> int:
         "CELERY_BROKER_DIR": str(workdir / "broker"),
         "PRIVATE_STORAGE_ROOT": str(workdir / "private"),
         "PYTHONPATH": str(ROOT),
+        # The rate limits are on; each simulated user has its own address behind the proxy.
+        "TRUSTED_PROXY_COUNT": "1",
     }
-    env.pop("REDIS_URL", None)  # tasks queue on the filesystem broker; no worker needed
+    # The outbox only fills up: no relay or worker is needed. The rate limits count in the
+    # throwaway database's cache table, shared by the four gunicorn workers.
+    env.pop("REDIS_URL", None)
+    env.pop("CACHE_URL", None)
     plan = subprocess.run(
         [sys.executable, "-c", SETUP, str(USERS), str(SEATS)],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
