@@ -10,11 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from celery import current_app
 from django.conf import settings
+from django.db import connection
 from kombu import pools
 from pypdf import PdfReader
 
-from core.enums import OutboxStatus
+from core.enums import HeartbeatKind, OutboxStatus
+from core.heartbeats import record_heartbeat
 from core.models import OutboxMessage
+from core.outbox import relay_outbox
 from interventions import tasks as intervention_tasks
 from sessions_app import tasks as session_tasks
 
@@ -42,6 +45,33 @@ def reset_broker_pools() -> None:
     current_app._pool = None
     current_app.amqp._producer_pool = None
     pools.reset()
+
+
+@contextmanager
+def running_relay(interval: float = 0.2):
+    """The outbox relay, in a thread of this process, for tests with an in-process worker."""
+    stop = threading.Event()
+
+    def relay():
+        try:
+            while not stop.wait(interval):
+                relay_outbox()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=relay, name="outbox-relay", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def beat_all() -> None:
+    """Heartbeats of a live worker, beat and relay, as the running platform records them."""
+    for kind in HeartbeatKind.values:
+        assert record_heartbeat(kind=kind) is True
 
 
 # A port nothing listens on: connections are refused at once.

@@ -19,6 +19,7 @@ from tests.factories import (
     RegistrationFactory,
     UserFactory,
 )
+from tests.helpers import beat_all
 
 ACTORS = ["anonymous", "unverified", "stakeholder", "other", "staff", "secretariat", "wg3"]
 LOGIN, ADMIN, GO = "login", "admin", "go"
@@ -42,6 +43,8 @@ OWNER_ACTS = row(LOGIN, LOGIN, GO, 404, 404, 404, 404)
 # name: (method, url kwargs from the world, outcomes)
 ROWS = {
     "healthz": ("get", None, everyone(200)),
+    "robots_txt": ("get", None, everyone(200)),
+    "security_txt": ("get", None, everyone(200)),
     "set_language": ("post", None, everyone(GO)),
     "home": ("get", None, everyone(200)),
     "privacy": ("get", None, everyone(200)),
@@ -141,6 +144,7 @@ ADMIN_ROWS = {
 
 @pytest.fixture
 def world(stakeholder, secretariat, wg3):
+    beat_all()  # a running platform: /healthz answers 200
     session = ListeningSessionFactory(slug="open-session")
     draft = ListeningSessionFactory(slug="draft-session", status="draft")
     second = ListeningSessionFactory(slug="second-session")

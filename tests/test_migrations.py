@@ -2,7 +2,8 @@
 not table, and data written before the change is all there afterwards."""
 
 import pytest
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from core.models import OutboxMessage
@@ -81,3 +82,35 @@ def test_migrating_forward_keeps_outbox_and_domain_rows(before_core):
     # A new row goes into the same table.
     OutboxMessage.objects.create(task_name="t.after")
     assert OutboxMessage.objects.count() == 3
+
+
+def test_the_unique_email_migration_reports_duplicates_instead_of_failing(transactional_db, capsys):
+    old = migrate([("listening", "0005_roles_registration_history")])
+    User = old.get_model("auth", "User")
+    first = User.objects.create(username="first", email="dup@example.org")
+    second = User.objects.create(username="second", email="DUP@example.org")
+    User.objects.create(username="blank-1", email="")
+    User.objects.create(username="blank-2", email="")
+
+    migrate(latest_targets())
+
+    report = capsys.readouterr().out
+    assert (
+        f"Duplicate accounts for dup@example.org: user ids [{first.pk}, {second.pk}] "
+        f"(kept: {first.pk}; merge or delete the others)"
+    ) in report
+    users = get_user_model().objects
+    assert users.filter(email__iexact="dup@example.org").count() == 2  # nothing changed
+    # From now on the database refuses another account for that email, in any case.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        users.create(username="third", email="Dup@Example.org")
+    users.create(username="blank-3", email="")  # accounts without an email are not affected
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_account_for_an_email_in_another_case():
+    users = get_user_model().objects
+    users.create(username="one", email="someone@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        users.create(username="two", email="Someone@Example.org")
+    assert users.filter(email__iexact="someone@example.org").count() == 1

@@ -11,14 +11,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
 from core import health
-from core.enums import OutboxStatus
-from core.models import OutboxMessage
-from core.outbox import MAX_ATTEMPTS, claim_message, flush_outbox, schedule_task
+from core.enums import HeartbeatKind, OutboxStatus
+from core.heartbeats import record_heartbeat
+from core.models import Heartbeat, OutboxMessage
+from core.outbox import MAX_ATTEMPTS, claim_message, relay_outbox, schedule_task
 from interventions.models import Intervention, InterventionStatusChange, Region, Theme
 from listening.roles import ROLES, SECRETARIAT, WORKING_GROUP
 from sessions_app.models import AgendaItem, ListeningSession, Registration
@@ -27,7 +29,7 @@ from tests.factories import (
     InterventionFactory,
     ListeningSessionFactory,
 )
-from tests.helpers import DEAD_BROKER, broker_url, drain_queue, purge_queue
+from tests.helpers import DEAD_BROKER, beat_all, broker_url, drain_queue, purge_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +54,11 @@ def test_readme_opens_with_the_two_commands():
 
 
 def test_celery_settings_are_reliable():
+    # The worker and beat reconnect to the broker for ever (no request waits on it).
+    assert settings.CELERY_BROKER_CONNECTION_MAX_RETRIES is None
+    assert settings.CELERY_BROKER_CONNECTION_RETRY is True
+    assert settings.CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP is True
+    assert "max_retries" not in settings.CELERY_BROKER_TRANSPORT_OPTIONS
     assert settings.CELERY_ACCEPT_CONTENT == ["json"]
     assert settings.CELERY_TASK_SERIALIZER == "json"
     assert settings.CELERY_TASK_ACKS_LATE is True
@@ -112,22 +119,31 @@ def test_migrations_match_models():
 def test_compose_matches_settings():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
-    for name in ("web", "worker", "beat"):
+    assert set(services) == {"web", "worker", "beat", "relay", "db", "redis"}
+    for name in ("web", "worker", "beat", "relay"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "listening.settings.production"
         assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"].startswith("redis://redis:6379")
         assert "SECRET_KEY" in env and "ALLOWED_HOSTS" in env
+        assert env["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
         assert set(services[name]["depends_on"]) == {"db", "redis"}
     assert "gunicorn listening.wsgi:application" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A listening worker")
     assert services["beat"]["command"].startswith("celery -A listening beat")
+    assert services["relay"]["command"] == "python manage.py relay_outbox"
     assert services["db"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
-    for name in ("web", "worker", "db", "redis"):
+    for name in ("web", "worker", "beat", "relay", "db", "redis"):
         assert "healthcheck" in services[name], name
+        assert services[name]["restart"] == "unless-stopped", name
+    for name in ("worker", "beat", "relay"):
+        assert services[name]["healthcheck"]["test"] == [
+            "CMD", "python", "manage.py", "check_heartbeat", name, "--here",
+        ]  # fmt: skip
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    # Only the TLS proxy on the same machine reaches gunicorn, unless told otherwise.
+    assert services["web"]["ports"] == ["${WEB_BIND:-127.0.0.1}:${WEB_PORT:-8000}:8000"]
     assert set(compose["volumes"]) == {"postgres-data", "redis-data", "private-files"}
     # Every variable the production settings require is provided.
     production = (ROOT / "listening/settings/production.py").read_text()
@@ -136,22 +152,90 @@ def test_compose_matches_settings():
     assert (ROOT / "Dockerfile").exists()
 
 
+def production_settings(tmp_path, code: str, **env) -> list[str]:
+    """Print values of the production settings, loaded in a fresh process."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "listening.settings.production",
+        "SECRET_KEY": "x7!k2" * 12,
+        "ALLOWED_HOSTS": "listening.example.org",
+        "DATABASE_URL": "postgres://listening:secret@db:5432/listening",
+        **env,
+    }
+    code = "import django; django.setup(); from django.conf import settings as s; " + code
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=True,
+    ).stdout.split()  # fmt: skip
+
+
+def test_production_keeps_database_connections_for_a_minute(tmp_path):
+    code = "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    assert production_settings(tmp_path, code) == ["60", "True"]
+    assert production_settings(tmp_path, code, CONN_MAX_AGE="5") == ["5", "True"]
+
+
+def test_production_shares_its_cache_and_trusts_one_proxy_when_told(tmp_path):
+    code = (
+        "c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'], s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    )
+    assert production_settings(
+        tmp_path, code, REDIS_URL="redis://redis:6379/0", TRUSTED_PROXY_COUNT="1"
+    ) == ["django.core.cache.backends.redis.RedisCache", "redis://redis:6379/0", "1"]
+    assert production_settings(tmp_path, code) == [
+        "django.core.cache.backends.db.DatabaseCache", "listening_cache", "0",
+    ]  # fmt: skip
+
+
+def test_settings_create_no_folder_on_import(tmp_path):
+    """Loading any settings module creates nothing: folders are made where they are used."""
+    base = tmp_path / "var"
+    (tmp_path / "tmp").mkdir()
+    for module in ("local", "production", "test"):
+        code = (
+            "import os; os.environ['DJANGO_SETTINGS_MODULE'] = "
+            f"'listening.settings.{module}'; from django.conf import settings; "
+            "settings.DATABASES; print('loaded')"
+        )
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path / "tmp"),
+            "SECRET_KEY": "k" * 60,
+            "ALLOWED_HOSTS": "x",
+            "CELERY_BROKER_DIR": str(base / "broker"),
+            "PRIVATE_STORAGE_ROOT": str(base / "private"),
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+            check=True,
+        ).stdout.split()  # fmt: skip
+        assert out == ["loaded"]
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["tmp"], module
+    source = "".join(p.read_text() for p in (ROOT / "listening/settings").glob("*.py"))
+    for call in ("mkdir(", "mkdtemp(", "makedirs(", "vars().update("):
+        assert call not in source
+
+
+ALL_OK = {"database": "ok", "broker": "ok", "worker": "ok", "beat": "ok", "relay": "ok"}
+
+
 @pytest.mark.django_db
 def test_healthz_ok(client):
+    beat_all()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {"status": "ok", "checks": ALL_OK}
 
 
 @pytest.mark.django_db
 def test_healthz_names_the_broker_when_it_is_down(client):
+    beat_all()
     with broker_url(DEAD_BROKER):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable",
-        "checks": {"database": "ok", "broker": "error"},
-    }
+    assert response.json() == {"status": "unavailable", "checks": {**ALL_OK, "broker": "error"}}
 
 
 @pytest.mark.django_db
@@ -160,7 +244,35 @@ def test_healthz_names_the_database_when_it_is_down(client, monkeypatch):
     monkeypatch.setattr("listening.views.check_database", lambda: "OperationalError")
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "error", "broker": "ok"}
+    assert response.json()["checks"] == {
+        "database": "error", "broker": "ok", "worker": "error", "beat": "error", "relay": "error",
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("silent", ["worker", "beat", "relay"])
+def test_healthz_names_a_process_whose_heartbeat_is_stale(client, silent):
+    beat_all()
+    stale = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_AFTER + 1)
+    Heartbeat.objects.filter(kind=silent).update(beat_at=stale)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {**ALL_OK, silent: "error"}}
+
+
+@pytest.mark.django_db
+def test_healthz_says_no_worker_before_any_worker_ever_beat(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"] == "error"
+
+
+@pytest.mark.django_db
+def test_check_heartbeat_command_exits_non_zero_for_a_silent_process():
+    with pytest.raises(CommandError, match="No fresh worker heartbeat on "):
+        call_command("check_heartbeat", "worker", "--here")
+    record_heartbeat(kind=HeartbeatKind.WORKER)
+    call_command("check_heartbeat", "worker", "--here", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 @pytest.mark.django_db
@@ -258,26 +370,27 @@ def _demo_counts():
 
 
 @pytest.mark.django_db
-def test_outbox_keeps_a_task_when_the_broker_is_down(django_capture_on_commit_callbacks):
-    with broker_url(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):
-        message = schedule_task("core.tasks.task_flush_outbox", note="kept")
+def test_outbox_keeps_a_task_when_the_broker_is_down():
+    message = schedule_task("core.tasks.example", note="kept")
+    with broker_url(DEAD_BROKER):
+        assert relay_outbox().refused == 1
     message.refresh_from_db()
-    assert (message.status, message.enqueued_at) == (OutboxStatus.PENDING, None)
+    assert (message.status, message.enqueued_at, message.sends) == (OutboxStatus.PENDING, None, 0)
     assert message.last_error != ""
 
     purge_queue()
 
-    assert flush_outbox(now=timezone.now() + timedelta(minutes=5)) == 1
+    assert relay_outbox(now=timezone.now() + timedelta(minutes=5)).published == 1
     sent = drain_queue()
     assert sent == [
         {
-            "task": "core.tasks.task_flush_outbox",
+            "task": "core.tasks.example",
             "kwargs": {"outbox_id": message.pk, "note": "kept"},
         }
     ]
     message.refresh_from_db()
     assert message.enqueued_at is not None
-    assert message.last_error == ""
+    assert (message.last_error, message.sends) == ("", 1)
 
 
 @pytest.mark.django_db
@@ -296,15 +409,17 @@ def test_outbox_message_runs_once():
 @pytest.mark.django_db
 def test_outbox_failure_returns_message_to_pending():
     message = OutboxMessage.objects.create(task_name="x")
+    before = timezone.now()
     with pytest.raises(RuntimeError), claim_message(message.pk):
         raise RuntimeError("smtp down")
     message.refresh_from_db()
-    assert (message.status, message.last_error, message.attempts, message.enqueued_at) == (
+    assert (message.status, message.last_error, message.attempts) == (
         OutboxStatus.PENDING,
         "smtp down",
         1,
-        None,
     )
+    # Due again half a minute later, not in a tight loop.
+    assert before + timedelta(seconds=29) < message.send_after < before + timedelta(seconds=40)
 
 
 @pytest.mark.django_db
@@ -315,21 +430,45 @@ def test_outbox_gives_up_after_repeated_failures():
             raise ValueError("no such template")
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.FAILED, MAX_ATTEMPTS)
-    assert flush_outbox(now=message.created_at + timedelta(days=1)) == 0
+    assert relay_outbox(now=message.created_at + timedelta(days=1)).published == 0
 
 
 @pytest.mark.django_db
-def test_flush_does_not_resend_what_the_broker_holds(django_capture_on_commit_callbacks):
+def test_relay_resends_what_no_task_claimed_within_two_minutes_then_backs_off():
     purge_queue()
-    with django_capture_on_commit_callbacks(execute=True):
-        message = schedule_task("core.tasks.task_flush_outbox")
+    message = schedule_task("core.tasks.example")
+    start = timezone.now()
+    assert relay_outbox(now=start).published == 1
+    # Not claimed yet: the worker may be busy. Not sent again within OUTBOX_RESEND_AFTER ...
+    assert relay_outbox(now=start + timedelta(seconds=60)).published == 0
+    # ... but within two minutes the broker is assumed to have lost it: sent again.
+    assert relay_outbox(now=start + timedelta(seconds=120)).published == 1
+    # Then each re-send waits twice as long.
+    assert relay_outbox(now=start + timedelta(seconds=120 + 179)).published == 0
+    assert relay_outbox(now=start + timedelta(seconds=120 + 181)).published == 1
+    assert [m["kwargs"]["outbox_id"] for m in drain_queue()] == [message.pk] * 3
     message.refresh_from_db()
-    # A busy worker has not reached it yet: beat's passes over the next minutes send nothing.
-    for minutes in (1, 5, 20):
-        assert flush_outbox(now=message.enqueued_at + timedelta(minutes=minutes)) == 0
-    # After a long silence the broker may have lost it (no persistence): send it again.
-    assert flush_outbox(now=message.enqueued_at + timedelta(minutes=45)) == 1
-    assert [m["kwargs"]["outbox_id"] for m in drain_queue()] == [message.pk, message.pk]
+    assert message.sends == 3
+
+
+@pytest.mark.django_db
+def test_relay_never_resends_a_claimed_message():
+    purge_queue()
+    message = schedule_task("core.tasks.example")
+    assert relay_outbox().published == 1
+    with claim_message(message.pk):
+        assert relay_outbox(now=timezone.now() + timedelta(minutes=5)).published == 0
+    assert relay_outbox(now=timezone.now() + timedelta(hours=1)).published == 0
+    assert len(drain_queue()) == 1
+
+
+@pytest.mark.django_db
+def test_relay_publishes_in_batches():
+    purge_queue()
+    for n in range(5):
+        schedule_task("core.tasks.example", n=n)
+    assert [relay_outbox(batch_size=2).published for _ in range(4)] == [2, 2, 1, 0]
+    assert sorted(m["kwargs"]["n"] for m in drain_queue()) == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.django_db

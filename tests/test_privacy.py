@@ -35,6 +35,7 @@ def test_download_my_data_contains_only_my_data(client):
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="listening-my-data.json"'
+    assert response["Cache-Control"] == "private, no-store"
     data = json.loads(response.content)
     assert data["account"]["email"] == me.email
     assert data["profile"]["full_name"] == "Ana Ruiz"

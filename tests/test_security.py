@@ -3,12 +3,15 @@
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -159,3 +162,81 @@ def test_bandit_finds_nothing_at_medium_severity_or_above():
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        ("listening", "This password is too short. It must contain at least 10 characters."),
+        ("short-pw9", "This password is too short. It must contain at least 10 characters."),
+        ("password123", "This password is too common."),
+        ("1234567890", "This password is too common."),
+    ],
+)
+def test_short_and_common_passwords_are_refused_at_sign_up(client, password, error):
+    response = client.post(
+        "/en/accounts/signup/",
+        {"email": "new@example.org", "password1": password, "password2": password},
+    )
+    assert response.status_code == 200
+    assert error in response.text
+    assert not get_user_model().objects.filter(email="new@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_a_long_uncommon_password_is_accepted_at_sign_up(client):
+    data = {"password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}
+    response = client.post("/en/accounts/signup/", {"email": "new@example.org", **data})
+    assert (response.status_code, response["Location"]) == (302, "/en/accounts/confirm-email/")
+
+
+def links(message) -> list[str]:
+    return re.findall(r"https?://[^\s<>\"]+", message.body)
+
+
+@pytest.mark.django_db
+@override_settings(SITE_URL="https://listening.example.org")
+def test_every_link_in_account_emails_is_built_from_site_url(client):
+    """A request naming another port or scheme (the Host header is the client's) never
+    puts it in a link: sign-up confirmation, password reset, account already exists."""
+    UserFactory(email="known@example.org")
+    host = {"HTTP_HOST": "testserver:8443"}
+    data = {"password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}
+    client.post("/en/accounts/signup/", {"email": "fresh@example.org", **data}, **host)
+    client.post("/en/accounts/signup/", {"email": "known@example.org", **data}, **host)
+    client.post("/en/accounts/password/reset/", {"email": "known@example.org"}, **host)
+
+    assert len(mail.outbox) == 3
+    found = [link for message in mail.outbox for link in links(message)]
+    assert len(found) >= 3
+    assert [link for link in found if not link.startswith("https://listening.example.org/")] == []
+    assert "testserver" not in "".join(m.body for m in mail.outbox)
+    reset = mail.outbox[2]
+    assert re.search(
+        r"https://listening.example.org/en/accounts/password/reset/key/\S+", reset.body
+    )
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_pages(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.text.splitlines()
+    assert lines[0] == "User-agent: *"
+    for path in ("/en/admin/", "/fr/accounts/", "/es/privacy/my-data/", "/en/packs/"):
+        assert f"Disallow: {path}" in lines
+    assert "Disallow: /en/sessions/" not in lines
+
+
+@override_settings(
+    SITE_URL="https://listening.example.org", SECURITY_CONTACT="mailto:security@example.org"
+)
+def test_security_txt_names_a_contact_and_expires_within_the_year(client):
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    fields = dict(line.split(": ", 1) for line in response.text.splitlines())
+    assert fields["Contact"] == "mailto:security@example.org"
+    assert fields["Canonical"] == "https://listening.example.org/.well-known/security.txt"
+    expires = datetime.strptime(fields["Expires"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert timezone.now() + timedelta(days=30) < expires < timezone.now() + timedelta(days=365)

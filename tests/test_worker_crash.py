@@ -1,36 +1,21 @@
-"""A worker killed in the middle of a pack build leaves the pack retryable, and the next
-attempt finishes it."""
+"""A worker killed in the middle of a pack build: the pack's heartbeat stops, the build is
+noticed as lost within a minute or two and restarted, and the next worker finishes it."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from celery import current_app
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from briefs.models import BriefPack
 from briefs.services import request_brief_pack, requeue_stuck_packs
 from briefs.tasks import task_build_brief_pack
+from core.outbox import relay_outbox
 from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
 from tests.helpers import purge_queue, reset_broker_pools
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    params = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return (
-            f"postgres://{params['USER']}:{params['PASSWORD']}@{params['HOST']}:{params['PORT']}"
-            f"/{params['NAME']}"
-        )
-    return f"sqlite:///{params['NAME']}"
+from tests.processes import kill, process_env, start_relay, start_worker, stop
 
 
 @pytest.fixture
@@ -61,29 +46,8 @@ def shared_broker(tmp_path):
     conf.broker_url, conf.broker_transport_options = saved
 
 
-def start_worker_process(broker_env: dict, **settings_env: str) -> subprocess.Popen:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "DJANGO_SETTINGS_MODULE": "listening.settings.local",
-        "DEBUG": "false",
-        "DATABASE_URL": database_url(),
-        "PRIVATE_STORAGE_ROOT": settings.STORAGES["private"]["OPTIONS"]["location"],
-        **broker_env,
-        **settings_env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "listening", "worker", "--pool", "prefork",
-         "--concurrency", "1", "--loglevel", "warning", "--without-heartbeat",
-         "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def kill(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=20)
+def start_worker_process(broker_env: dict, *args: str, **settings_env: str):
+    return start_worker(process_env(**broker_env, **settings_env), *args)
 
 
 def wait_for(pack_id: int, predicate, *, timeout: float = 120.0) -> BriefPack:
@@ -98,47 +62,90 @@ def wait_for(pack_id: int, predicate, *, timeout: float = 120.0) -> BriefPack:
 
 
 @pytest.mark.services
-def test_a_killed_worker_leaves_the_pack_retryable(transactional_db, shared_broker):
+def test_a_killed_worker_is_noticed_within_two_minutes_and_the_build_restarts(
+    transactional_db, shared_broker, tmp_path
+):
     session = ListeningSessionFactory()
     for n in range(120):
         InterventionFactory(
-            session=session,
-            title=f"Input {n}",
-            body="Words on the ground. " * 60,
+            session=session, title=f"Input {n}", body="Words on the ground. " * 60,
             status="approved",
-        )
+        )  # fmt: skip
     user = UserFactory(wg3=True)
 
-    worker = start_worker_process(shared_broker)
+    worker = start_worker_process(shared_broker, PACK_HEARTBEAT_INTERVAL="1")
     try:
         pack = request_brief_pack(session=session, user=user).pack
+        assert relay_outbox().published == 1
         running = wait_for(pack.pk, lambda p: p.status == "running" and p.progress >= 10)
     finally:
         kill(worker)
-    time.sleep(1)
+    killed_at = timezone.now()
+    time.sleep(2)
     after_kill = BriefPack.objects.get(pk=pack.pk)
     assert after_kill.status == "running"
-    assert after_kill.progress == running.progress or after_kill.progress < 100
+    assert after_kill.progress >= running.progress
     assert not after_kill.pdf
+    # The dead worker's pack stopped beating.
+    assert after_kill.heartbeat_at <= killed_at
 
-    # Celery beat's next pass after the hard time limit sends the pack again.
-    later = timezone.now() + timezone.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    assert requeue_stuck_packs(now=later) == 1
+    # Celery beat's passes: not lost yet a minute after its last sign of life, lost within two.
+    assert requeue_stuck_packs(now=after_kill.heartbeat_at + timezone.timedelta(minutes=1)) == 0
+    assert requeue_stuck_packs(now=after_kill.heartbeat_at + timezone.timedelta(minutes=2)) == 1
     requeued = BriefPack.objects.get(pk=pack.pk)
     # Progress only moves forward: the bar keeps what the first attempt reached.
-    assert (requeued.status, requeued.progress) == ("queued", after_kill.progress)
+    assert (requeued.status, requeued.progress, requeued.restarts) == (
+        "queued", after_kill.progress, 1,
+    )  # fmt: skip
 
+    relay = start_relay(process_env(**shared_broker))
     worker = start_worker_process(shared_broker)
     try:
         done = wait_for(pack.pk, lambda p: p.status in ("done", "failed"), timeout=180)
     finally:
         kill(worker)
-    assert (done.status, done.attempts, done.intervention_count, done.progress) == (
-        "done", 2, 120, 100,
+        stop(relay)
+    assert (done.status, done.attempts, done.restarts, done.intervention_count, done.progress) == (
+        "done", 2, 1, 120, 100,
     )  # fmt: skip
     assert done.page_count > 10
     with done.pdf.open("rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+
+@pytest.mark.services
+def test_beat_on_a_live_worker_restarts_a_lost_build_by_itself(
+    transactional_db, shared_broker, tmp_path
+):
+    """Nobody calls anything: the next worker's beat notices the lost build and restarts it."""
+    session = ListeningSessionFactory()
+    for n in range(60):
+        InterventionFactory(
+            session=session, title=f"Input {n}", body="Words on the ground. " * 60,
+            status="approved",
+        )  # fmt: skip
+    user = UserFactory(wg3=True)
+    fast = {"PACK_HEARTBEAT_INTERVAL": "1", "PACK_STALE_AFTER": "5", "PACK_REQUEUE_INTERVAL": "2"}
+
+    relay = start_relay(process_env(**shared_broker))
+    worker = start_worker_process(shared_broker, **fast)
+    try:
+        pack = request_brief_pack(session=session, user=user).pack
+        wait_for(pack.pk, lambda p: p.status == "running" and p.progress >= 5)
+        kill(worker)
+        killed = time.monotonic()
+        worker = start_worker_process(
+            shared_broker, "--beat", "--schedule", str(tmp_path / "schedule"), **fast
+        )
+        restarted = wait_for(pack.pk, lambda p: p.restarts == 1, timeout=60)
+        noticed = time.monotonic() - killed
+        done = wait_for(pack.pk, lambda p: p.status in ("done", "failed"), timeout=180)
+    finally:
+        kill(worker)
+        stop(relay)
+    print(f"\nlost build noticed {noticed:.1f} s after the kill (PACK_STALE_AFTER=5)")
+    assert restarted.restarts == 1
+    assert (done.status, done.attempts, done.restarts) == ("done", 2, 1)
 
 
 @pytest.mark.services
@@ -153,11 +160,9 @@ def test_a_build_past_the_soft_time_limit_fails_cleanly(
     # Several seconds of layout, well past a one-second soft limit.
     for n in range(300):
         InterventionFactory(
-            session=session,
-            title=f"Input {n}",
-            body="Words on the ground. " * 90,
+            session=session, title=f"Input {n}", body="Words on the ground. " * 90,
             status="approved",
-        )
+        )  # fmt: skip
     user = UserFactory(wg3=True)
 
     worker = start_worker_process(
@@ -165,6 +170,7 @@ def test_a_build_past_the_soft_time_limit_fails_cleanly(
     )
     try:
         pack = request_brief_pack(session=session, user=user).pack
+        assert relay_outbox().published == 1
         failed = wait_for(pack.pk, lambda p: p.status in ("done", "failed"))
     finally:
         kill(worker)

@@ -16,11 +16,15 @@ from briefs.services import (
     MAX_ATTEMPTS,
     PackProgress,
     claim_brief_pack,
+    keep_pack_alive,
     request_brief_pack,
     requeue_stuck_packs,
     retry_brief_pack,
 )
-from briefs.tasks import task_build_brief_pack, task_requeue_stuck_packs
+from briefs.tasks import task_build_brief_pack
+from core.enums import OutboxStatus
+from core.models import OutboxMessage
+from core.outbox import relay_outbox
 from tests.factories import BriefPackFactory
 from tests.helpers import (
     DEAD_BROKER,
@@ -47,24 +51,32 @@ def request(session, user, **filters):
     return request_brief_pack(session=session, user=user, **filters)
 
 
-def test_request_saves_a_queued_pack_and_sends_its_task_after_commit(
-    pack_session, wg3, approved, empty_queue, django_capture_on_commit_callbacks
+def build_messages() -> list[dict]:
+    return list(OutboxMessage.objects.filter(task_name=BUILD).values("kwargs", "status"))
+
+
+def test_request_saves_a_queued_pack_and_its_task_in_the_outbox(
+    pack_session, wg3, approved, empty_queue
 ):
     approved()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        outcome = request(pack_session, wg3, themes=["regularization"], kinds=["challenge"])
-        assert drain_queue(timeout=0.5) == []  # nothing is sent before commit
+    outcome = request(pack_session, wg3, themes=["regularization"], kinds=["challenge"])
 
     pack = BriefPack.objects.get()
-    assert len(callbacks) == 1
     assert outcome.pack == pack
-    assert (outcome.reused, outcome.in_progress, outcome.enqueued) == (False, False, True)
+    assert (outcome.reused, outcome.in_progress) == (False, False)
     assert pack.status == PackStatus.QUEUED
     assert pack.filters == {"themes": ["regularization"], "regions": [], "kinds": ["challenge"]}
     assert pack.requested_by == wg3
     assert len(pack.content_hash) == 64
     assert pack.enqueued_at is not None
-    assert drain_queue() == [{"task": BUILD, "kwargs": {"pack_id": pack.pk}}]
+    # The request itself sends nothing to the broker: the relay publishes the outbox.
+    assert drain_queue(timeout=0.5) == []
+    assert build_messages() == [{"kwargs": {"pack_id": pack.pk}, "status": "pending"}]
+    assert relay_outbox().published == 1
+    message = OutboxMessage.objects.get()
+    assert drain_queue() == [
+        {"task": BUILD, "kwargs": {"outbox_id": message.pk, "pack_id": pack.pk}}
+    ]
 
 
 def test_unknown_filters_raise_and_save_nothing(pack_session, wg3):
@@ -191,67 +203,139 @@ def test_a_failing_build_marks_the_pack_failed_without_a_file(pack_session, wg3,
     assert pack.is_downloadable is False
 
 
-def test_retry_queues_a_failed_pack_again_and_only_a_failed_one(
-    pack_session, wg3, empty_queue, django_capture_on_commit_callbacks
-):
+def test_retry_queues_a_failed_pack_again_and_only_a_failed_one(pack_session, wg3, empty_queue):
     failed = BriefPackFactory(
         session=pack_session, status="failed", error="Boom", progress=40, attempts=2
     )
     done = BriefPackFactory(session=pack_session, status="done")
+    building = BriefPackFactory(
+        session=pack_session, status="running", started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )  # fmt: skip
 
-    with django_capture_on_commit_callbacks(execute=True):
-        retry_brief_pack(pack=failed, user=wg3)
-    with pytest.raises(ValidationError):
-        retry_brief_pack(pack=done, user=wg3)
+    retry_brief_pack(pack=failed, user=wg3)
+    for pack in (done, building):
+        with pytest.raises(ValidationError):
+            retry_brief_pack(pack=pack, user=wg3)
 
     failed.refresh_from_db()
     assert (failed.status, failed.error, failed.progress, failed.attempts) == ("queued", "", 0, 0)
-    assert drain_queue() == [{"task": BUILD, "kwargs": {"pack_id": failed.pk}}]
-    done.refresh_from_db()
-    assert done.status == "done"
+    assert build_messages() == [{"kwargs": {"pack_id": failed.pk}, "status": "pending"}]
+    assert dict(BriefPack.objects.values_list("pk", "status")) == {
+        failed.pk: "queued", done.pk: "done", building.pk: "running",
+    }  # fmt: skip
 
 
-def test_broker_outage_keeps_the_pack_queued_and_beat_sends_it_later(
-    pack_session, wg3, approved, empty_queue, django_capture_on_commit_callbacks
+def test_a_pack_whose_worker_was_lost_can_be_retried_at_once(pack_session, wg3):
+    silent_since = timezone.now() - timedelta(seconds=settings.PACK_STALE_AFTER + 1)
+    lost = BriefPackFactory(
+        session=pack_session, status="running", started_at=silent_since,
+        heartbeat_at=silent_since, attempts=1, progress=30,
+    )  # fmt: skip
+
+    retry_brief_pack(pack=lost, user=wg3)
+
+    lost.refresh_from_db()
+    assert (lost.status, lost.progress, lost.attempts) == ("queued", 0, 0)
+    assert build_messages() == [{"kwargs": {"pack_id": lost.pk}, "status": "pending"}]
+
+
+def test_broker_outage_keeps_the_pack_queued_and_the_relay_sends_it_later(
+    pack_session, wg3, approved, empty_queue
 ):
     approved()
     with broker_url(DEAD_BROKER):
-        with django_capture_on_commit_callbacks(execute=True):
-            outcome = request(pack_session, wg3)
-        assert task_requeue_stuck_packs() == 0  # still down: still queued, nothing lost
+        outcome = request(pack_session, wg3)
+        result = relay_outbox()
+        assert (result.published, result.refused) == (0, 1)  # still down: nothing lost
     reset_broker_pools()
 
     pack = BriefPack.objects.get()
     assert outcome.pack == pack
-    assert outcome.enqueued is False
-    assert (pack.status, pack.enqueued_at) == ("queued", None)
+    assert pack.status == "queued"
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.sends) == (OutboxStatus.PENDING, 0)
+    assert "127.0.0.1:1" in message.last_error
 
-    assert task_requeue_stuck_packs() == 1
-    assert drain_queue() == [{"task": BUILD, "kwargs": {"pack_id": pack.pk}}]
-    pack.refresh_from_db()
-    assert pack.enqueued_at is not None
-    assert task_requeue_stuck_packs() == 0  # sent recently: not sent again
+    later = timezone.now() + timedelta(seconds=10)
+    assert relay_outbox(now=later).published == 1
+    assert drain_queue() == [
+        {"task": BUILD, "kwargs": {"outbox_id": message.pk, "pack_id": pack.pk}}
+    ]
+    assert relay_outbox(now=later).published == 0  # sent: not sent again at once
 
 
-def test_packs_a_dead_worker_left_running_are_requeued_then_failed(pack_session, empty_queue):
-    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    recent = BriefPackFactory(session=pack_session, status="running", started_at=timezone.now())
-    dead = BriefPackFactory(
-        session=pack_session, status="running", started_at=long_ago, attempts=1, progress=30
+def test_packs_whose_worker_went_silent_are_requeued_then_failed(pack_session):
+    now = timezone.now()
+    silent = now - timedelta(seconds=settings.PACK_STALE_AFTER + 5)
+    slow = now - timedelta(hours=2)
+    recent = BriefPackFactory(
+        session=pack_session, status="running", started_at=slow, heartbeat_at=now
     )
+    lost = BriefPackFactory(
+        session=pack_session, status="running", started_at=silent, heartbeat_at=silent,
+        attempts=1, progress=30,
+    )  # fmt: skip
     hopeless = BriefPackFactory(
-        session=pack_session, status="running", started_at=long_ago, attempts=MAX_ATTEMPTS
-    )
+        session=pack_session, status="running", started_at=slow, heartbeat_at=silent,
+        attempts=MAX_ATTEMPTS,
+    )  # fmt: skip
 
-    assert requeue_stuck_packs() == 1
+    assert requeue_stuck_packs() == 2
 
-    assert drain_queue() == [{"task": BUILD, "kwargs": {"pack_id": dead.pk}}]
+    assert build_messages() == [{"kwargs": {"pack_id": lost.pk}, "status": "pending"}]
     statuses = dict(BriefPack.objects.values_list("pk", "status"))
-    assert statuses == {recent.pk: "running", dead.pk: "queued", hopeless.pk: "failed"}
+    assert statuses == {recent.pk: "running", lost.pk: "queued", hopeless.pk: "failed"}
     hopeless.refresh_from_db()
-    assert "stopped without finishing 3 times" in hopeless.error
-    dead.refresh_from_db()
-    assert dead.progress == 30  # the bar does not go back
+    assert hopeless.error == (
+        "The build stopped without finishing 3 times: its worker was lost (stopped, restarted "
+        "or out of memory). Try again, or narrow the pack with filters."
+    )
+    lost.refresh_from_db()
+    assert (lost.progress, lost.restarts, lost.heartbeat_at) == (30, 1, None)  # bar kept
+    assert lost.stage == "waiting for a worker: the previous one was lost, so the build restarts"
+    assert lost.was_restarted is True
+    assert requeue_stuck_packs() == 0
+
+
+def test_a_lost_pack_is_noticed_within_two_minutes_of_its_last_heartbeat(pack_session):
+    beat = timezone.now()
+    pack = BriefPackFactory(
+        session=pack_session, status="running", started_at=beat, heartbeat_at=beat, attempts=1
+    )
+    assert requeue_stuck_packs(now=beat + timedelta(seconds=settings.PACK_STALE_AFTER - 1)) == 0
+    assert requeue_stuck_packs(now=beat + timedelta(minutes=2)) == 1
+    pack.refresh_from_db()
+    assert pack.status == "queued"
+
+
+def test_asking_again_for_a_pack_whose_worker_was_lost_restarts_it(pack_session, wg3, approved):
+    approved()
+    first = request(pack_session, wg3).pack
+    assert claim_brief_pack(pack_id=first.pk) is True
+    silent = timezone.now() - timedelta(seconds=settings.PACK_STALE_AFTER + 5)
+    BriefPack.objects.filter(pk=first.pk).update(heartbeat_at=silent)
+
+    again = request(pack_session, wg3)
+
+    assert (again.pack.pk, again.in_progress) == (first.pk, True)
+    assert (again.pack.status, again.pack.restarts) == ("queued", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_pack_refreshes_its_heartbeat_while_it_builds(pack_session):
+    long_ago = timezone.now() - timedelta(hours=1)
+    pack = BriefPackFactory(
+        session=pack_session, status="running", started_at=long_ago, heartbeat_at=long_ago
+    )
+    with keep_pack_alive(pack_id=pack.pk, interval=0.1):
+        deadline = timezone.now() + timedelta(seconds=10)
+        while timezone.now() < deadline:
+            pack.refresh_from_db()
+            if pack.heartbeat_at > long_ago:
+                break
+    assert pack.heartbeat_at > timezone.now() - timedelta(seconds=10)
+    assert requeue_stuck_packs() == 0
 
 
 def test_a_build_reports_its_stages_in_order(pack_session, approved):

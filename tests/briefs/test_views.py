@@ -1,12 +1,17 @@
 """The Working Group 3 pages: permissions, the request form, status, download."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from briefs.models import BriefPack
-from briefs.tasks import task_build_brief_pack, task_requeue_stuck_packs
+from briefs.services import requeue_stuck_packs
+from briefs.tasks import task_build_brief_pack
+from core.models import OutboxMessage
+from core.outbox import relay_outbox
 from tests.factories import (
     BriefPackFactory,
     InterventionFactory,
@@ -123,6 +128,7 @@ def test_status_view_reports_progress_as_json(client, wg3, pack_session):
         "page_count": None,
         "intervention_count": None,
         "error": "",
+        "restarts": 0,
         "download_url": None,
     }
     assert response["Cache-Control"] == "no-store"
@@ -318,7 +324,7 @@ def test_admin_action_retries_failed_packs_through_the_service(client, superuser
     }
 
 
-def test_request_during_a_broker_outage_answers_and_says_the_pack_is_queued(
+def test_request_during_a_broker_outage_answers_at_once_and_the_relay_sends_it_later(
     client, transactional_db, wg3
 ):
     session = ListeningSessionFactory()
@@ -331,33 +337,39 @@ def test_request_during_a_broker_outage_answers_and_says_the_pack_is_queued(
         response = client.post(
             reverse("briefs:session", kwargs={"slug": session.slug}), {}, follow=True
         )
+        assert relay_outbox().refused == 1
     reset_broker_pools()
 
     pack = BriefPack.objects.get()
     assert response.redirect_chain == [(reverse("briefs:detail", kwargs={"pk": pack.pk}), 302)]
-    page = response.content.decode()
-    assert "The pack is queued. The task queue cannot be reached right now" in page
-    assert (pack.status, pack.enqueued_at) == ("queued", None)
-    assert task_requeue_stuck_packs() == 1
-    assert drain_queue() == [
-        {"task": "briefs.tasks.task_build_brief_pack", "kwargs": {"pack_id": pack.pk}}
-    ]
-
-
-def test_request_with_the_broker_up_says_the_pack_is_being_built(client, transactional_db, wg3):
-    session = ListeningSessionFactory()
-    InterventionFactory(session=session, status="approved")
-    client.force_login(wg3)
-    reset_broker_pools()
-    purge_queue()
-
-    response = client.post(reverse("briefs:session", kwargs={"slug": session.slug}), follow=True)
-
-    pack = BriefPack.objects.get()
     assert "The pack has been requested. This page shows its progress." in (
         response.content.decode()
     )
-    assert pack.enqueued_at is not None
+    assert pack.status == "queued"
+    message = OutboxMessage.objects.get()
+    assert relay_outbox(now=timezone.now() + timedelta(seconds=10)).published == 1
     assert drain_queue() == [
-        {"task": "briefs.tasks.task_build_brief_pack", "kwargs": {"pack_id": pack.pk}}
+        {
+            "task": "briefs.tasks.task_build_brief_pack",
+            "kwargs": {"outbox_id": message.pk, "pack_id": pack.pk},
+        }
     ]
+
+
+def test_the_page_of_a_pack_whose_worker_was_lost_says_the_build_restarted(client, wg3):
+    session = ListeningSessionFactory()
+    silent = timezone.now() - timedelta(minutes=5)
+    pack = BriefPackFactory(
+        session=session, status="running", started_at=silent, heartbeat_at=silent, attempts=1
+    )
+    client.force_login(wg3)
+    assert requeue_stuck_packs() == 1
+
+    page = client.get(reverse("briefs:detail", kwargs={"pk": pack.pk})).content.decode()
+    status = client.get(reverse("briefs:status", kwargs={"pk": pack.pk})).json()
+
+    assert "A worker was lost while building this pack, so the build restarted." in page
+    assert (status["status"], status["restarts"]) == ("queued", 1)
+    assert status["stage"] == (
+        "waiting for a worker: the previous one was lost, so the build restarts"
+    )

@@ -7,6 +7,7 @@ from celery.contrib.testing.worker import start_worker
 
 from briefs.models import BriefPack
 from briefs.services import request_brief_pack
+from core.outbox import relay_outbox
 from listening.celery import app
 from tests.factories import InterventionFactory, ListeningSessionFactory
 from tests.helpers import pdf_text, purge_queue, reset_broker_pools
@@ -31,7 +32,7 @@ def test_a_real_worker_builds_a_requested_pack(transactional_db, wg3):
 
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
         outcome = request_brief_pack(session=session, user=wg3)
-        assert outcome.enqueued is True
+        assert relay_outbox().published == 1
         pack = wait_for(outcome.pack.pk, status="done")
 
     assert (pack.progress, pack.attempts, pack.intervention_count) == (100, 1, 1)

@@ -2,13 +2,16 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.utils import timezone
 from pypdf import PdfReader
 
+from briefs.services import requeue_stuck_packs
 from briefs.tasks import task_build_brief_pack
 from listening.celery import app
 from tests.factories import (
@@ -18,7 +21,7 @@ from tests.factories import (
     ListeningSessionFactory,
     UserFactory,
 )
-from tests.helpers import purge_queue, reset_broker_pools
+from tests.helpers import purge_queue, reset_broker_pools, running_relay
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +47,10 @@ def test_working_group_member_requests_watches_and_downloads_a_pack(page, consol
     purge_queue()
     seen = []
 
-    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+    with (
+        start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30),
+        running_relay(),
+    ):
         sign_in(page, user.email)
         page.get_by_role("link", name="Input packs").click()
         page.get_by_role("link", name="Listening on regular pathways").click()
@@ -108,3 +114,26 @@ def test_pack_pages_have_no_accessibility_violations(page, language):
         results = Axe().run(page, options=options).response["violations"]
         found[path] = [f"{v['id']}: {node['target']}" for v in results for node in v["nodes"]]
     assert found == {path: [] for path in paths}
+
+
+def test_the_page_of_a_pack_whose_worker_was_lost_says_the_build_restarted(
+    page, console_errors, tmp_path
+):
+    session = ListeningSessionFactory(title="Listening on regular pathways")
+    silent = timezone.now() - timedelta(minutes=5)
+    pack = BriefPackFactory(
+        session=session, status="running", progress=35, started_at=silent, heartbeat_at=silent,
+        attempts=1, stage="laying out page 12",
+    )  # fmt: skip
+    assert requeue_stuck_packs() == 1
+    user = UserFactory(wg3=True)
+
+    sign_in(page, user.email)
+    page.goto(f"/en/packs/{pack.pk}/")
+    notice = page.locator("[data-pack-restarted]")
+    assert notice.inner_text() == (
+        "A worker was lost while building this pack, so the build restarted."
+    )
+    assert page.locator("#pack-progress").get_attribute("value") == "35"
+    page.screenshot(path=tmp_path / "lost-worker.png", full_page=True)
+    assert console_errors == []

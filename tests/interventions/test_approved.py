@@ -185,6 +185,7 @@ def test_csv_export_of_the_selection(client, wg3, selection):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="approved-')
+    assert response["Cache-Control"] == "private, no-store"
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["title"] for r in rows] == ["A", '\'=HYPERLINK("http://evil")']
@@ -197,6 +198,7 @@ def test_json_export_of_the_selection(client, wg3, selection):
     client.force_login(wg3)
     response = client.get("/en/interventions/approved/export.json?region=asia-pacific")
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     data = json.loads(response.content)
     assert [i["title"] for i in data["interventions"]] == ["B", "C"]
     assert data["interventions"][0]["regions"] == ["asia-pacific"]

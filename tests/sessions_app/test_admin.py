@@ -111,6 +111,7 @@ def test_csv_export_is_utf8_with_bom_and_defuses_formulas(staff_client):
     )
     response = act(staff_client, "export_csv", [registration])
     assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["session", "status", "full name", "email"]
