@@ -49,7 +49,9 @@ def console_errors():
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, console_errors):
+def page(browser, live_server, transactional_db, console_errors, settings):
+    # Links in emails are built from SITE_URL: here the site is the live server.
+    settings.SITE_URL = live_server.url
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
