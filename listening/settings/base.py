@@ -316,3 +316,6 @@ SECURITY_CONTACT = env("SECURITY_CONTACT", default="mailto:security@listening.in
 
 # The admin's translation tabs use jQuery UI, served from our own static files.
 JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
+
+# Backups (`manage.py backup_data`): where archives go; older ones than the retention are pruned.
+BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
