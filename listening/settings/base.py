@@ -5,10 +5,13 @@ embedded defaults give a working platform with no server installed: SQLite,
 console email and a Celery broker on the local filesystem.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+
+from listening.observability import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Local state of the embedded default (SQLite, the filesystem broker, private files). Settings
@@ -301,14 +304,37 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 INTERVENTION_MAX_CHARS = env.int("INTERVENTION_MAX_CHARS", default=20000)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 
+# Failures someone hears about: unhandled errors and failed tasks mail ADMINS
+# ("Name <address>, …"), once per distinct failure within ALERT_WINDOW_SECONDS.
+ADMINS = getaddresses(env.list("ADMINS", default=[]))
+ALERT_WINDOW_SECONDS = env.int("ALERT_WINDOW_SECONDS", default=3600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {
+            "class": "core.alerts.ThrottledAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        # Replaces Django's default "django" logger, whose unthrottled mail_admins would
+        # mail every error again.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "ERROR", "handlers": ["mail_admins"]},
+    },
 }
+
+# Optional error reporting to Sentry, with personal data scrubbed (listening/observability.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))
 # Every link in every email is built from SITE_URL, never from the request's Host header.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Where to report a vulnerability (/.well-known/security.txt): a mailto: or https: URI.
