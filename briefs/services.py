@@ -272,6 +272,44 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
     return BriefPack.objects.get(pk=pack_id)
 
 
+def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
+    """Withdraw the stored packs of these sessions and queue them to be built again.
+
+    Called when personal data they may show is removed (an account deleted): the PDFs are
+    deleted from private storage after commit, and each pack goes back to queued, so its
+    download gives the rebuilt pack, with the credits as they are now. Return how many packs
+    were withdrawn. A broker failure leaves them queued for `requeue_stuck_packs`.
+    """
+    packs = list(
+        BriefPack.objects.select_for_update()
+        .filter(session_id__in=list(session_ids), status=PackStatus.DONE)
+        .values_list("pk", "pdf")
+    )
+    if not packs:
+        return 0
+    BriefPack.objects.filter(pk__in=[pk for pk, _name in packs]).update(
+        status=PackStatus.QUEUED,
+        pdf="",
+        progress=0,
+        stage=_("withdrawn: being built again without removed personal data"),
+        content_hash="",
+        enqueued_at=None,
+        started_at=None,
+        finished_at=None,
+        attempts=0,
+    )
+    storage = BriefPack._meta.get_field("pdf").storage
+
+    def after_commit() -> None:
+        for pk, name in packs:
+            if name:
+                storage.delete(name)
+            enqueue_brief_pack(pack_id=pk)
+
+    transaction.on_commit(after_commit)
+    return len(packs)
+
+
 def retry_brief_pack(*, pack: BriefPack, user: AbstractBaseUser) -> BriefPack:
     """Queue a failed pack, or one whose worker was lost, again; its task goes to the outbox.
 

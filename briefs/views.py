@@ -134,6 +134,10 @@ def pack_status(request, pk: int):
 @pack_member_required
 def pack_download(request, pk: int):
     pack = _pack_or_404(pk)
+    if pack.status in ACTIVE:
+        # A withdrawn pack is being built again: its page shows the progress.
+        messages.info(request, _("This pack is being built again; it can be downloaded soon."))
+        return redirect("briefs:detail", pk=pack.pk)
     if not pack.is_downloadable:
         raise Http404(_("This pack has no PDF yet."))
     try:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from briefs.services import withdraw_session_packs
 from interventions.enums import Credit, InterventionStatus
 from interventions.exports import intervention_row
 from interventions.models import Intervention
@@ -85,10 +86,19 @@ def delete_account(*, user) -> None:
 
     Approved interventions stay in the record, anonymous from now on: author, credited name
     and organization are cleared. Everything else they wrote is deleted with the account.
-    Seats they held go to the first waitlisted registrants (with the usual emails).
+    Seats they held go to the first waitlisted registrants (with the usual emails). Stored
+    packs of every session where they wrote an input or were listed are withdrawn and built
+    again, so no earlier pack keeps their name or organization.
     """
     with transaction.atomic():
         mine = Intervention.objects.filter(author=user)
+        shown_in = set(
+            mine.filter(status=InterventionStatus.APPROVED).values_list("session_id", flat=True)
+        ) | set(
+            Registration.objects.filter(user=user, consent_to_be_listed=True).values_list(
+                "session_id", flat=True
+            )
+        )
         mine.exclude(status=InterventionStatus.APPROVED).delete()
         mine.update(author=None, credit=Credit.ANONYMOUS, credit_name="", credit_organization="")
         sessions = list(
@@ -100,6 +110,7 @@ def delete_account(*, user) -> None:
         # The seats they held go to the first people on each waitlist.
         for session in sessions:
             fill_free_seats(session=session)
+        withdraw_session_packs(session_ids=shown_in)
 
 
 def purge_personal_data(*, now=None, retention_days: int | None = None) -> int:

@@ -2,23 +2,29 @@
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from briefs.models import BriefPack
+from briefs.tasks import task_build_brief_pack
 from interventions.models import Intervention
-from listening.privacy import purge_personal_data
+from listening.privacy import delete_account, purge_personal_data
 from sessions_app.models import Profile, Registration
 from tests.factories import (
     PASSWORD,
+    BriefPackFactory,
     InterventionFactory,
     ListeningSessionFactory,
     ProfileFactory,
     RegistrationFactory,
     UserFactory,
 )
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +148,47 @@ def test_deleting_an_account_gives_its_seat_to_the_waitlist(
 
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
+
+
+def stored_pack_texts() -> dict[str, str]:
+    """The text of every file in private storage (pdftotext over each stored PDF)."""
+    root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    return {str(p.relative_to(root)): pdf_text(p.read_bytes()) for p in root.rglob("*.pdf")}
+
+
+def test_delete_account_withdraws_stored_packs_and_the_download_gives_the_anonymous_rebuild(
+    client, wg3, django_capture_on_commit_callbacks
+):
+    profile = ProfileFactory(full_name="Ana Ruizpack", organization="Red Migrantepack")
+    me = profile.user
+    session = ListeningSessionFactory()
+    RegistrationFactory(user=me, session=session, status="confirmed", consent_to_be_listed=True,
+                        organization="Red Migrantepack")  # fmt: skip
+    InterventionFactory(
+        author=me, session=session, status="approved", credit="named",
+        credit_name="Ana Ruizpack", credit_organization="Red Migrantepack",
+    )  # fmt: skip
+    pack = BriefPackFactory(session=session, requested_by=wg3)
+    task_build_brief_pack(pack_id=pack.pk)
+    pack.refresh_from_db()
+    old_file = pack.pdf.name
+    assert "Ana Ruizpack" in stored_pack_texts()[old_file]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(user=me)
+
+    pack.refresh_from_db()
+    assert (pack.status, pack.pdf.name) == ("queued", "")
+    for text in stored_pack_texts().values():
+        assert "Ruizpack" not in text and "Migrantepack" not in text
+    client.force_login(wg3)
+    assert client.get(pack.download_url)["Location"] == pack.get_absolute_url()
+
+    task_build_brief_pack(pack_id=pack.pk)  # what the worker does with the re-sent task
+
+    response = client.get(pack.download_url)
+    assert response.status_code == 200
+    text = pdf_text(b"".join(response.streaming_content))
+    assert "Ruizpack" not in text and "Migrantepack" not in text
+    assert "Anonymous participant" in text
+    assert set(stored_pack_texts()) == {BriefPack.objects.get(pk=pack.pk).pdf.name}

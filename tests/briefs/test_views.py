@@ -106,9 +106,16 @@ def test_download_streams_the_private_file_as_an_attachment(client, wg3, built_p
 
 def test_a_pack_without_pdf_cannot_be_downloaded(client, wg3, pack_session):
     client.force_login(wg3)
-    for status in ("queued", "running", "failed"):
+    pack = BriefPackFactory(session=pack_session, status="failed")
+    assert client.get(reverse("briefs:download", kwargs={"pk": pack.pk})).status_code == 404
+
+
+def test_downloading_a_pack_being_built_leads_to_its_progress(client, wg3, pack_session):
+    client.force_login(wg3)
+    for status in ("queued", "running"):
         pack = BriefPackFactory(session=pack_session, status=status)
-        assert client.get(reverse("briefs:download", kwargs={"pk": pack.pk})).status_code == 404
+        response = client.get(reverse("briefs:download", kwargs={"pk": pack.pk}))
+        assert (response.status_code, response["Location"]) == (302, pack.get_absolute_url())
 
 
 def test_status_view_reports_progress_as_json(client, wg3, pack_session):
