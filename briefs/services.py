@@ -278,7 +278,7 @@ def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
     Called when personal data they may show is removed (an account deleted): the PDFs are
     deleted from private storage after commit, and each pack goes back to queued, so its
     download gives the rebuilt pack, with the credits as they are now. Return how many packs
-    were withdrawn. A broker failure leaves them queued for `requeue_stuck_packs`.
+    were withdrawn. Their builds go through the outbox with the change.
     """
     packs = list(
         BriefPack.objects.select_for_update()
@@ -298,15 +298,16 @@ def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
         finished_at=None,
         attempts=0,
     )
+    for pk, _name in packs:
+        schedule_build(pack_id=pk)
     storage = BriefPack._meta.get_field("pdf").storage
 
-    def after_commit() -> None:
-        for pk, name in packs:
+    def delete_files() -> None:
+        for _pk, name in packs:
             if name:
                 storage.delete(name)
-            enqueue_brief_pack(pack_id=pk)
 
-    transaction.on_commit(after_commit)
+    transaction.on_commit(delete_files)
     return len(packs)
 
 
