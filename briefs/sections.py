@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from core.enums import Language
-from interventions.enums import Credit, InterventionKind
+from interventions.enums import Channel, Credit, InterventionKind
 from interventions.models import Intervention, Region, Theme
 from sessions_app.enums import StakeholderType
 
@@ -44,6 +44,7 @@ class InterventionEntry:
     stakeholder_type: str
     credit: str
     digest: str
+    is_oral: bool = False
 
 
 @dataclass
@@ -106,6 +107,7 @@ def build_entry(intervention: Intervention) -> InterventionEntry:
         ),
         credit=intervention.public_credit,
         digest="",
+        is_oral=intervention.channel == Channel.ORAL,
     )
     entry.digest = _digest(
         [
@@ -122,6 +124,8 @@ def build_entry(intervention: Intervention) -> InterventionEntry:
             entry.countries,
             entry.stakeholder_type,
             entry.credit,
+            entry.is_oral,
+            intervention.delivered_at.isoformat() if intervention.delivered_at else "",
         ]
     )
     return entry
@@ -173,6 +177,8 @@ def build_front_matter(
     )
     figures = {
         "interventions": len(entries),
+        "written": sum(1 for entry in entries if not entry.is_oral),
+        "oral": sum(1 for entry in entries if entry.is_oral),
         "organizations": len(
             {
                 e.intervention.credit_organization
@@ -189,9 +195,20 @@ def build_front_matter(
     contents = [
         (section.key, section.title, section.intervention_count) for section in theme_sections
     ]
+    held = inputs.held
+    held_figures = None
+    if held is not None:
+        held_figures = {
+            "confirmed": held.confirmed,
+            "attendees": held.attendees,
+            "speakers": held.speakers,
+            "contributions": held.contributions,
+            "languages": held.languages,
+        }
     context = {
         "session": session,
         "co_leads": CO_LEADS,
+        "held": held_figures,
         "filters": filters,
         "figures": figures,
         "region_rows": region_rows,
@@ -209,6 +226,7 @@ def build_front_matter(
             session.starts_at.isoformat(),
             [(name, list(values)) for name, values in filters],
             figures,
+            held_figures,
             region_rows,
             theme_rows,
             kind_rows,

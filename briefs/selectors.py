@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import translation
@@ -13,11 +13,12 @@ from interventions.models import Intervention, Region, Theme
 from interventions.selectors import has_theme
 from sessions_app.enums import RegistrationStatus, SessionStatus
 from sessions_app.models import ListeningSession, Registration
+from sessions_app.selectors import HeldReport, get_held_report
 
 from .models import BriefPack
 
 # Bump when the templates or the CSS change what a pack looks like: old packs are not reused.
-PACK_TEMPLATE_VERSION = "2026-11-28.3"
+PACK_TEMPLATE_VERSION = "2026-11-28.4"
 
 
 def digest_of(value: object) -> str:
@@ -73,6 +74,8 @@ class PackInputs:
     themes: list[Theme]
     regions: list[Region]
     organizations: list[str] = field(default_factory=list)
+    # The live session's figures (attendance, speakers), once it was held.
+    held: HeldReport | None = None
 
 
 def filter_pack_interventions(
@@ -102,6 +105,8 @@ def filter_pack_interventions(
 FINGERPRINT_COLUMNS = (
     "pk",
     "updated_at",
+    "channel",
+    "delivered_at",
     "kind",
     "language",
     "primary_theme_id",
@@ -123,9 +128,9 @@ def pack_fingerprint(*, session: ListeningSession, filters: PackFilters) -> Pack
     """The content hash of the pack `session` + `filters` would give, without building it.
 
     Digests the matching interventions' small columns and tags, the listed organizations, the
-    theme and region names, the session and the template version, in five queries that read
-    no texts. Two requests for unchanged inputs get the same hash; any change to what the
-    pack shows changes it.
+    theme and region names, the held session's figures, the session and the template version,
+    in eight queries that read no texts. Two requests for unchanged inputs get the same hash;
+    any change to what the pack shows changes it.
     """
     interventions = filter_pack_interventions(session=session, filters=filters).order_by("pk")
     rows = list(interventions.values_list(*FINGERPRINT_COLUMNS))
@@ -157,6 +162,7 @@ def pack_fingerprint(*, session: ListeningSession, filters: PackFilters) -> Pack
             tags,
             names,
             list(_listed_organizations(session=session)),
+            _held_fingerprint(session),
         ]
     )
     return PackFingerprint(content_hash=content_hash, intervention_count=len(rows))
@@ -177,10 +183,11 @@ def _listed_organizations(*, session: ListeningSession) -> QuerySet:
 
 
 def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackInputs:
-    """Read what a pack of `session` with `filters` contains (six queries, whatever the size).
+    """Read what a pack of `session` with `filters` contains (nine queries, whatever the size).
 
     Interventions come with their primary theme, other themes and regions; organizations are
-    those of confirmed registrations that consented to be listed (distinct, sorted).
+    those of confirmed registrations that consented to be listed (distinct, sorted); `held` is
+    the held report when the session's live part produced figures.
     """
     interventions = list(
         filter_pack_interventions(session=session, filters=filters)
@@ -200,7 +207,18 @@ def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackI
         themes=list(Theme.objects.order_by("order", "slug")),
         regions=list(Region.objects.order_by("order", "slug")),
         organizations=sorted(distinct_organizations, key=lambda name: (name.casefold(), name)),
+        held=_held_figures(session),
     )
+
+
+def _held_fingerprint(session: ListeningSession) -> dict | None:
+    held = _held_figures(session)
+    return None if held is None else asdict(held)
+
+
+def _held_figures(session: ListeningSession) -> HeldReport | None:
+    report = get_held_report(session=session)
+    return report if report.has_live_data or session.status == SessionStatus.HELD else None
 
 
 def list_pack_sessions() -> QuerySet[ListeningSession]:

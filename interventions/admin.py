@@ -13,11 +13,13 @@ from sessions_app.enums import AgendaItemKind
 from sessions_app.models import AgendaItem
 
 from . import selectors
+from .enums import Channel, CorrectionStatus
 from .enums import InterventionStatus as S
-from .models import Intervention, InterventionStatusChange, Region, Theme
+from .models import Intervention, InterventionCorrection, InterventionStatusChange, Region, Theme
 from .services import (
     MODERATOR,
     MODERATOR_DECISIONS,
+    ORAL_STAFF_FIELDS,
     STAFF_FIELDS,
     can_transition,
     moderate_interventions,
@@ -71,6 +73,40 @@ class StatusChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CorrectionInline(admin.TabularInline):
+    """Corrections the speaker proposed to an oral record; a moderation decision settles them."""
+
+    model = InterventionCorrection
+    fk_name = "intervention"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "text", "status", "settled_by", "settled_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("settled_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PendingCorrectionFilter(admin.SimpleListFilter):
+    title = gettext_lazy("proposed correction")
+    parameter_name = "correction"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("Awaiting moderation"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            pending = InterventionCorrection.objects.filter(status=CorrectionStatus.PENDING)
+            return queryset.filter(pk__in=pending.values("intervention_id"))
+        return queryset
 
 
 class HasEnglishTranslationFilter(admin.SimpleListFilter):
@@ -129,6 +165,9 @@ class InterventionAdminForm(forms.ModelForm):
     class Meta:
         model = Intervention
         fields = [
+            "title",
+            "body",
+            "language",
             "feedback",
             "internal_note",
             "english_title",
@@ -203,6 +242,7 @@ class InterventionAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "status",
+        "channel",
         "language",
         "has_translation",
         "kind",
@@ -215,6 +255,8 @@ class InterventionAdmin(admin.ModelAdmin):
     list_filter = [
         "session",
         "status",
+        "channel",
+        PendingCorrectionFilter,
         "kind",
         ThemeFilter,
         "regions",
@@ -232,10 +274,12 @@ class InterventionAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["author"]
     filter_horizontal = ["themes", "regions"]
-    inlines = [StatusChangeInline]
+    inlines = [CorrectionInline, StatusChangeInline]
     actions = ["approve_selected", "request_changes_selected", "reject_selected"]
     readonly_fields = [
         "status",
+        "channel",
+        "delivered_at",
         "texts_side_by_side",
         "session",
         "author",
@@ -268,6 +312,8 @@ class InterventionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
+        if obj is not None and obj.channel == Channel.ORAL:
+            fields = [name for name in fields if name not in ORAL_STAFF_FIELDS]
         if not self.has_moderate_permission(request):
             fields.append("feedback")
         return fields
@@ -279,13 +325,29 @@ class InterventionAdmin(admin.ModelAdmin):
         moderation += ["feedback", "internal_note"]
         return [
             (_("Moderation"), {"fields": moderation}),
-            (_("Text"), {"fields": ["texts_side_by_side", "english_title", "english_text"]}),
+            (
+                _("Text"),
+                {
+                    "fields": [
+                        "texts_side_by_side",
+                        *(
+                            ["title", "language", "body"]
+                            if obj is not None and obj.channel == Channel.ORAL
+                            else []
+                        ),
+                        "english_title",
+                        "english_text",
+                    ]
+                },
+            ),
             (
                 _("About the intervention"),
                 {
                     "fields": [
                         "session",
                         "author",
+                        "channel",
+                        "delivered_at",
                         "kind",
                         "primary_theme",
                         "themes",
@@ -368,7 +430,7 @@ class InterventionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {
             name: form.cleaned_data[name]
-            for name in (*STAFF_FIELDS, "themes", "regions")
+            for name in (*STAFF_FIELDS, *ORAL_STAFF_FIELDS, "themes", "regions")
             if name in form.fields and name in form.cleaned_data
         }
         decision = form.cleaned_data.get("decision") if form.can_moderate else ""

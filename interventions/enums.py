@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# One definition, shared with the live session (sessions_app), which credits speakers too.
+from sessions_app.enums import Credit as Credit
 from sessions_app.enums import SessionStatus
 
 
@@ -26,11 +28,15 @@ class InterventionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("intervention status", "Withdrawn")
 
 
-class Credit(models.TextChoices):
-    NAMED = "named", _("By name and organization")
-    ORGANIZATION = "organization", _("By organization only")
-    ANONYMOUS = "anonymous", _("Anonymously")
-
-
 # Sessions that take no interventions: not public yet, or already held.
 CLOSED_TO_WRITING = (SessionStatus.DRAFT, SessionStatus.HELD)
+
+
+class Channel(models.TextChoices):
+    WRITTEN = "written", pgettext_lazy("intervention channel", "Written")
+    ORAL = "oral", pgettext_lazy("intervention channel", "Oral")
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("correction status", "Awaiting moderation")
+    SETTLED = "settled", pgettext_lazy("correction status", "Settled by a moderation decision")

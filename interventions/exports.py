@@ -12,6 +12,7 @@ from .models import Intervention
 COLUMNS = [
     "id",
     "session",
+    "channel",
     "kind",
     "title",
     "language",
@@ -25,6 +26,7 @@ COLUMNS = [
     "credit",
     "stakeholder_type",
     "deliver_orally",
+    "delivered_at",
     "submitted_at",
     "decided_at",
 ]
@@ -35,6 +37,7 @@ def intervention_row(intervention: Intervention) -> dict:
     return {
         "id": intervention.pk,
         "session": intervention.session.slug,
+        "channel": intervention.channel,
         "kind": intervention.kind,
         "title": intervention.title,
         "language": intervention.language,
@@ -48,6 +51,9 @@ def intervention_row(intervention: Intervention) -> dict:
         "credit": intervention.public_credit,
         "stakeholder_type": intervention.stakeholder_type,
         "deliver_orally": intervention.deliver_orally,
+        "delivered_at": intervention.delivered_at.isoformat()
+        if intervention.delivered_at
+        else None,
         "submitted_at": intervention.submitted_at.isoformat()
         if intervention.submitted_at
         else None,

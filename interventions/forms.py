@@ -12,7 +12,7 @@ from core.enums import Language
 from sessions_app.selectors import list_public_sessions
 
 from . import selectors
-from .enums import InterventionKind
+from .enums import Channel, InterventionKind
 from .models import Intervention, Region, Theme
 from .services import validate_body
 
@@ -122,6 +122,7 @@ class ApprovedFilterForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Type"), required=False)
     language = forms.ChoiceField(label=_("Language"), required=False)
+    channel = forms.ChoiceField(label=_("Written or oral"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,6 +131,7 @@ class ApprovedFilterForm(forms.Form):
         self.fields["theme"].queryset = Theme.objects.order_by("order", "slug")
         self.fields["kind"].choices = [("", _("All types")), *InterventionKind.choices]
         self.fields["language"].choices = [("", _("All languages")), *Language.choices]
+        self.fields["channel"].choices = [("", _("Written and oral")), *Channel.choices]
         for name in ("session", "region", "theme"):
             self.fields[name].empty_label = _("All")
 
@@ -138,3 +140,99 @@ class ApprovedFilterForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
+
+
+class OralRecordForm(forms.ModelForm):
+    """What the live desk records about a delivered contribution."""
+
+    primary_theme = forms.ModelChoiceField(
+        label=_("Primary theme"),
+        queryset=Theme.objects.none(),
+        empty_label=_("Choose the theme it is mostly about"),
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label=_("Other themes"),
+        queryset=Theme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions"),
+        queryset=Region.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The regions the contribution speaks about."),
+    )
+    delivered_at = forms.DateTimeField(
+        label=_("Delivered at (UTC)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "title",
+            "language",
+            "body",
+            "english_title",
+            "english_text",
+            "kind",
+            "primary_theme",
+            "themes",
+            "regions",
+            "countries",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "language": forms.RadioSelect,
+            "body": forms.Textarea(attrs={"rows": 6}),
+            "english_text": forms.Textarea(attrs={"rows": 6}),
+        }
+        labels = {
+            "title": _("Title"),
+            "language": _("Language spoken"),
+            "body": _("Short summary, in the language spoken"),
+            "english_title": _("English title"),
+            "english_text": _("English interpretation given on the call"),
+        }
+        help_texts = {
+            "english_text": _("Required when the speaker spoke French or Spanish."),
+            "english_title": _("When the title is in French or Spanish."),
+            "countries": _("Optional: the countries it concerns."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["primary_theme"].queryset = selectors.active_themes()
+        self.fields["themes"].queryset = selectors.active_themes()
+        self.fields["regions"].queryset = selectors.active_regions()
+        self.fields["kind"].choices = InterventionKind.choices
+        self.fields["language"].choices = Language.choices
+        self.fields["body"].max_length = settings.INTERVENTION_MAX_CHARS
+        self.fields["body"].validators.append(MaxLengthValidator(settings.INTERVENTION_MAX_CHARS))
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("language") not in (None, Language.EN)
+            and not (cleaned.get("english_text") or "").strip()
+        ):
+            self.add_error("english_text", _("Give the English interpretation of what was said."))
+        return cleaned
+
+    def record_data(self) -> dict:
+        """The cleaned values, as `record_oral_intervention` takes them."""
+        names = [*self.Meta.fields, "delivered_at"]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("What should be corrected?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Say what is wrong or missing in the summary or its English interpretation, and how "
+            "you would put it. The secretariat reviews it before the record is used."
+        ),
+    )

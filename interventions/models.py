@@ -7,8 +7,9 @@ from django_countries.fields import CountryField
 
 from core.enums import Language
 from sessions_app.enums import StakeholderType
+from sessions_app.models import credit_line
 
-from .enums import Credit, InterventionKind, InterventionStatus
+from .enums import Channel, CorrectionStatus, Credit, InterventionKind, InterventionStatus
 
 
 class Region(models.Model):
@@ -105,6 +106,20 @@ class Intervention(models.Model):
     )
     speaking_order = models.PositiveIntegerField(_("speaking order"), null=True, blank=True)
     submission_token = models.UUIDField(_("submission token"), null=True, blank=True, unique=True)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.WRITTEN
+    )
+    # For a written intervention delivered orally, its place in the live queue; for an oral
+    # one, the contribution at the live desk it records.
+    floor_request = models.OneToOneField(
+        "sessions_app.FloorRequest",
+        verbose_name=_("floor request"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="intervention",
+    )
+    delivered_at = models.DateTimeField(_("delivered on the call"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -114,7 +129,10 @@ class Intervention(models.Model):
         verbose_name = _("intervention")
         verbose_name_plural = _("interventions")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["session", "status"])]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            models.Index(fields=["channel", "status"]),
+        ]
         permissions = [
             ("moderate_intervention", _("Can moderate interventions")),
             ("browse_approved_intervention", _("Can browse and export approved interventions")),
@@ -130,13 +148,17 @@ class Intervention(models.Model):
     @property
     def public_credit(self) -> str:
         """The credit exactly as the author consented: never more than they allowed."""
-        if self.credit == Credit.NAMED and self.credit_name:
-            if self.credit_organization:
-                return f"{self.credit_name}, {self.credit_organization}"
-            return self.credit_name
-        if self.credit in (Credit.NAMED, Credit.ORGANIZATION) and self.credit_organization:
-            return self.credit_organization
-        return str(_("Anonymous participant"))
+        return credit_line(
+            credit=self.credit, name=self.credit_name, organization=self.credit_organization
+        )
+
+    @property
+    def is_oral(self) -> bool:
+        return self.channel == Channel.ORAL
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == InterventionStatus.APPROVED
 
     @property
     def stakeholder_type_label(self) -> str:
@@ -178,3 +200,50 @@ class InterventionStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class InterventionCorrection(models.Model):
+    """A correction the speaker proposes to the record of what they said on the call.
+
+    It goes to moderation: the next moderation decision on the intervention settles it.
+    """
+
+    intervention = models.ForeignKey(
+        Intervention,
+        verbose_name=_("intervention"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    text = models.TextField(_("proposed correction"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CorrectionStatus.choices,
+        default=CorrectionStatus.PENDING,
+    )
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proposed correction")
+        verbose_name_plural = _("proposed corrections")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.intervention} — {self.get_status_display()}"

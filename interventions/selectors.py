@@ -9,12 +9,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.enums import Language
-from sessions_app.enums import INACTIVE_REGISTRATION, AgendaItemKind, SessionStatus
-from sessions_app.models import ListeningSession, Registration
+from sessions_app.enums import (
+    INACTIVE_REGISTRATION,
+    AgendaItemKind,
+    FloorRequestOrigin,
+    FloorRequestStatus,
+    SessionStatus,
+)
+from sessions_app.models import FloorRequest, ListeningSession, Registration
 
-from .enums import CLOSED_TO_WRITING, InterventionKind
+from .enums import CLOSED_TO_WRITING, Channel, InterventionKind
 from .enums import InterventionStatus as S
-from .models import Intervention, InterventionStatusChange, Region, Theme
+from .models import Intervention, InterventionCorrection, InterventionStatusChange, Region, Theme
 
 
 def is_registered_participant(
@@ -126,12 +132,49 @@ def list_author_interventions(*, author: AbstractBaseUser) -> QuerySet[Intervent
 
 
 def get_author_intervention(*, author: AbstractBaseUser, pk: int) -> Intervention:
-    """One of the author's own interventions; raises Intervention.DoesNotExist for any other."""
+    """One of the author's own interventions, with the corrections they proposed; raises
+    Intervention.DoesNotExist for any other."""
     return (
         Intervention.objects.select_related("session", "primary_theme")
-        .prefetch_related("themes", "regions", _history_prefetch())
+        .prefetch_related(
+            "themes",
+            "regions",
+            _history_prefetch(),
+            Prefetch("corrections", queryset=InterventionCorrection.objects.order_by("created_at")),
+        )
         .get(pk=pk, author=author)
     )
+
+
+# Statuses an author may edit in (a written intervention only: an oral one is corrected).
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+CORRECTABLE_STATUSES = frozenset({S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED})
+
+
+def can_edit(*, intervention: Intervention) -> bool:
+    """Whether its author may edit it: a written intervention, in draft or sent back."""
+    return intervention.channel == Channel.WRITTEN and intervention.status in EDITABLE_STATUSES
+
+
+def can_propose_correction(*, intervention: Intervention) -> bool:
+    """Whether its speaker may propose a correction: the record of a spoken contribution, not
+    rejected or withdrawn."""
+    return intervention.channel == Channel.ORAL and intervention.status in CORRECTABLE_STATUSES
+
+
+def get_recordable_floor_request(*, pk: int) -> FloorRequest | None:
+    """A contribution the desk may record (delivered, asked during the session), with its
+    session and registration; None otherwise."""
+    return (
+        FloorRequest.objects.select_related("session", "registration", "agenda_item")
+        .filter(pk=pk, status=FloorRequestStatus.DELIVERED, origin=FloorRequestOrigin.ASKED)
+        .first()
+    )
+
+
+def get_oral_record(*, floor_request: FloorRequest) -> Intervention | None:
+    """The oral intervention recording this contribution, if it was recorded."""
+    return Intervention.objects.filter(floor_request=floor_request, channel=Channel.ORAL).first()
 
 
 def active_themes() -> QuerySet[Theme]:
@@ -157,6 +200,7 @@ def filter_public_approved_interventions(
     theme: Theme | None = None,
     kind: str = "",
     language: str = "",
+    channel: str = "",
 ) -> QuerySet[Intervention]:
     """Approved interventions of public sessions matching every filter given.
 
@@ -173,6 +217,8 @@ def filter_public_approved_interventions(
         qs = qs.filter(kind=kind)
     if language:
         qs = qs.filter(language=language)
+    if channel:
+        qs = qs.filter(channel=channel)
     return (
         qs.select_related("session", "primary_theme")
         .prefetch_related("themes", "regions")
@@ -181,12 +227,12 @@ def filter_public_approved_interventions(
 
 
 def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str, list[tuple]]:
-    """Counts per region, theme, kind and language of a selection, in four queries.
+    """Counts per region, theme, kind, language and channel of a selection, in four queries.
 
     Returns {"region": [(Region, n), …], "theme": [(Theme, n), …],
-    "kind": [(value, label, n), …], "language": [(value, label, n), …]}, leaving out
-    values with no intervention. A theme counts the interventions tagged with it, as
-    primary or other theme.
+    "kind": [(value, label, n), …], "language": [(value, label, n), …],
+    "channel": [(value, label, n), …]}, leaving out values with no intervention. A theme
+    counts the interventions tagged with it, as primary or other theme.
     """
     ids = interventions.order_by().values("pk")
     region_counts = dict(
@@ -196,8 +242,12 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str,
         .order_by()
     )
     tagged: dict[int, set[int]] = {}
-    rows = list(interventions.order_by().values_list("pk", "primary_theme_id", "kind", "language"))
-    for pk, theme_id, _kind, _language in rows:
+    rows = list(
+        interventions.order_by().values_list(
+            "pk", "primary_theme_id", "kind", "language", "channel"
+        )
+    )
+    for pk, theme_id, _kind, _language, _channel in rows:
         tagged.setdefault(theme_id, set()).add(pk)
     for pk, theme_id in Intervention.themes.through.objects.filter(
         intervention_id__in=ids
@@ -205,6 +255,7 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str,
         tagged.setdefault(theme_id, set()).add(pk)
     kinds = Counter(row[2] for row in rows)
     languages = Counter(row[3] for row in rows)
+    channels = Counter(row[4] for row in rows)
     regions = Region.objects.filter(pk__in=region_counts).order_by("order", "slug")
     themes = Theme.objects.filter(pk__in=tagged).order_by("order", "slug")
     return {
@@ -216,6 +267,7 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str,
             for lang in Language
             if languages[lang.value]
         ],
+        "channel": [(c.value, c.label, channels[c.value]) for c in Channel if channels[c.value]],
     }
 
 

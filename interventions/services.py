@@ -12,19 +12,34 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.emails import send_templated_email
+from core.enums import Language
 from core.outbox import schedule_task
-from sessions_app.enums import AgendaItemKind
-from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
+from sessions_app.enums import AgendaItemKind, FloorRequestOrigin, FloorRequestStatus
+from sessions_app.models import AgendaItem, FloorRequest, ListeningSession, Profile, Registration
 from sessions_app.selectors import email_language
+from sessions_app.services import (
+    mark_floor_request_recorded,
+    schedule_speaker,
+    unschedule_speaker,
+)
 
-from .enums import CLOSED_TO_WRITING
+from .enums import CLOSED_TO_WRITING, Channel, CorrectionStatus
 from .enums import InterventionStatus as S
-from .models import Intervention, InterventionStatusChange, Region, Theme
-from .selectors import writing_blocker
+from .models import (
+    Intervention,
+    InterventionCorrection,
+    InterventionStatusChange,
+    Region,
+    Theme,
+)
+from .selectors import EDITABLE_STATUSES, writing_blocker
 
 # The allowed transitions, written down once: from → {to: who may make it}.
 AUTHOR = "author"
 MODERATOR = "moderator"
+# The person whose words an oral intervention records: proposing a correction to an approved
+# record sends it back to moderation.
+SPEAKER = "speaker"
 TRANSITIONS: dict[str, dict[str, str]] = {
     S.DRAFT: {S.SUBMITTED: AUTHOR, S.WITHDRAWN: AUTHOR},
     S.SUBMITTED: {
@@ -34,7 +49,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         S.WITHDRAWN: AUTHOR,
     },
     S.CHANGES_REQUESTED: {S.SUBMITTED: AUTHOR, S.WITHDRAWN: AUTHOR},
-    S.APPROVED: {S.WITHDRAWN: AUTHOR},
+    S.APPROVED: {S.WITHDRAWN: AUTHOR, S.SUBMITTED: SPEAKER},
     S.REJECTED: {},
     S.WITHDRAWN: {},
 }
@@ -68,10 +83,11 @@ def set_intervention_status(
     the transition table decides whether that capacity may make this change.
     Raises ValidationError for a transition the table does not allow (nothing changes),
     PermissionDenied when an author acts on someone else's intervention.
-    Side effects: a history row; after commit, an email to the author when a moderator
-    approves, requests changes or rejects (unless `notify` is False).
+    Side effects: a history row; a moderator's decision settles the corrections the speaker
+    proposed; the live queue follows the speaking slot; after commit, an email to the author
+    when a moderator approves, requests changes or rejects (unless `notify` is False).
     """
-    if role == AUTHOR and actor is not None and intervention.author_id != actor.pk:
+    if role in (AUTHOR, SPEAKER) and actor is not None and intervention.author_id != actor.pk:
         raise PermissionDenied
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
@@ -107,6 +123,12 @@ def set_intervention_status(
             to_status=to_status,
             note=note,
         )
+        if role == MODERATOR:
+            InterventionCorrection.objects.filter(
+                intervention=locked, status=CorrectionStatus.PENDING
+            ).update(status=CorrectionStatus.SETTLED, settled_by=actor, settled_at=now)
+        if locked.floor_request_id and locked.channel == Channel.WRITTEN:
+            sync_speaking_slot(intervention=locked)
         if notify and role == MODERATOR and to_status in NOTIFY_AUTHOR_ON and locked.author_id:
             schedule_task(
                 "interventions.tasks.task_send_intervention_email",
@@ -117,7 +139,6 @@ def set_intervention_status(
     return intervention
 
 
-EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 # Fields an author writes; the rest (status, translation, notes) belong to the secretariat.
 AUTHOR_FIELDS = ("kind", "title", "body", "language", "primary_theme", "countries", "credit")
 
@@ -204,6 +225,24 @@ def _set_tags(
     intervention.regions.set(list(regions))
 
 
+def _insert_intervention(
+    *,
+    intervention: Intervention,
+    themes: Iterable[Theme],
+    regions: Iterable[Region],
+    actor: AbstractBaseUser | None,
+    status: str,
+) -> None:
+    """Store a new intervention, its tags and its first history row, in the caller's
+    transaction. Every intervention, written or oral, is first stored here."""
+    intervention.status = status
+    intervention.save()
+    _set_tags(intervention=intervention, themes=themes, regions=regions)
+    InterventionStatusChange.objects.create(
+        intervention=intervention, actor=actor, from_status="", to_status=status
+    )
+
+
 def create_intervention(
     *,
     session: ListeningSession,
@@ -240,14 +279,12 @@ def create_intervention(
     _apply_author_data(intervention=intervention, data=data)
     try:
         with transaction.atomic():
-            intervention.save()
-            _set_tags(
+            _insert_intervention(
                 intervention=intervention,
                 themes=data.get("themes", []),
                 regions=data.get("regions", []),
-            )
-            InterventionStatusChange.objects.create(
-                intervention=intervention, actor=author, from_status="", to_status=S.DRAFT
+                actor=author,
+                status=S.DRAFT,
             )
     except IntegrityError:
         # The same form posted twice at once: the other request created it.
@@ -272,6 +309,14 @@ def update_intervention(
     """
     if intervention.author_id != actor.pk:
         raise PermissionDenied
+    if intervention.is_oral:
+        raise ValidationError(
+            _(
+                "The secretariat wrote this record of what you said: propose a correction "
+                "instead of editing it."
+            ),
+            code="oral",
+        )
     if writing_blocker(session=intervention.session, user=actor) is not None:
         raise ValidationError(
             _(
@@ -435,13 +480,18 @@ STAFF_FIELDS = (
 )
 
 
+# The secretariat wrote the record of an oral intervention: it may correct its text too.
+ORAL_STAFF_FIELDS = ("title", "body", "language")
+
+
 def save_staff_edits(
     *, intervention: Intervention, actor: AbstractBaseUser | None, data: dict, decision: str = ""
 ) -> Intervention:
     """Store the secretariat's edits and, when `decision` is given, apply that decision.
 
     `data` may hold STAFF_FIELDS plus `themes` and `regions` (the primary theme is never kept
-    among the other themes). A speaking slot is checked against the status the intervention
+    among the other themes), and for an oral intervention ORAL_STAFF_FIELDS. The live queue
+    follows a changed speaking slot. A speaking slot is checked against the status the intervention
     will have. All of it happens in one transaction: a slot or decision that is refused
     changes nothing.
     Side effects: the row and its tags; with a decision, what `set_intervention_status` does.
@@ -456,10 +506,13 @@ def save_staff_edits(
                 agenda_item=data.get("agenda_item", locked.agenda_item),
                 speaking_order=data.get("speaking_order", locked.speaking_order),
             )
-        for field in STAFF_FIELDS:
+        editable = (*STAFF_FIELDS, *(ORAL_STAFF_FIELDS if locked.is_oral else ()))
+        for field in editable:
             if field in data:
                 setattr(locked, field, data[field])
         locked.save()
+        if "agenda_item" in data or "speaking_order" in data:
+            sync_speaking_slot(intervention=locked)
         if "themes" in data or "regions" in data:
             _set_tags(
                 intervention=locked,
@@ -501,6 +554,210 @@ def send_intervention_status_email(*, intervention: Intervention, status: str) -
             "session": intervention.session,
             "status": status,
             "status_label": S(status).label,
+            "url": settings.SITE_URL + path,
+        },
+    )
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# The live session: speakers scheduled with a written intervention, oral interventions recorded
+# at the live desk, and the corrections their speakers propose.
+# ---------------------------------------------------------------------------------------------
+
+
+def sync_speaking_slot(*, intervention: Intervention) -> FloorRequest | None:
+    """Keep the live queue in step with a written intervention's speaking slot.
+
+    An approved intervention to be delivered orally, with a slot, puts its author in the queue
+    of the slot's item at its speaking order (or updates their waiting request); without a slot,
+    or once it is no longer approved, a waiting request is withdrawn. Requests already called,
+    delivered or skipped are left as they are. Returns the waiting request, if any.
+    """
+    if intervention.channel != Channel.WRITTEN:
+        return None
+    current = intervention.floor_request
+    if current is not None and current.status == FloorRequestStatus.WITHDRAWN:
+        current = None
+    wanted = (
+        intervention.status == S.APPROVED
+        and intervention.deliver_orally
+        and intervention.agenda_item_id is not None
+    )
+    if not wanted:
+        if current is not None:
+            unschedule_speaker(floor_request=current)
+        return None
+    registration = Registration.objects.filter(
+        session_id=intervention.session_id, user_id=intervention.author_id
+    ).first()
+    if registration is None:
+        return None
+    scheduled = schedule_speaker(
+        floor_request=current,
+        registration=registration,
+        agenda_item=intervention.agenda_item,
+        place=intervention.speaking_order,
+        language=intervention.language,
+        topic=intervention.title,
+        credit=intervention.credit,
+        credit_name=intervention.credit_name,
+        credit_organization=intervention.credit_organization,
+    )
+    if scheduled is not None and scheduled.pk != intervention.floor_request_id:
+        Intervention.objects.filter(pk=intervention.pk).update(floor_request=scheduled)
+        intervention.floor_request = scheduled
+    return scheduled
+
+
+# Fields the desk records about a contribution.
+ORAL_FIELDS = (
+    "title",
+    "language",
+    "body",
+    "english_title",
+    "english_text",
+    "kind",
+    "primary_theme",
+    "countries",
+    "delivered_at",
+)
+
+
+def record_oral_intervention(
+    *, floor_request: FloorRequest, actor: AbstractBaseUser, data: dict
+) -> tuple[Intervention, bool]:
+    """Record what a speaker said on the call as an oral intervention.
+
+    `data` holds ORAL_FIELDS plus `themes` and `regions`: a short summary (`body`) in the
+    language spoken and, for French or Spanish, the English interpretation the secretariat gave
+    on the call (`english_text`). The intervention is credited exactly as the speaker consented
+    at registration, is submitted for moderation like any other input, and its author is the
+    speaker, who can review it and propose a correction.
+    Returns (intervention, created): a contribution is recorded once; recording it again
+    returns the first record unchanged.
+    Side effects: one intervention (channel "oral") and its history row; the floor request
+    marked recorded; after commit, an email to the speaker in their language.
+    Raises ValidationError when the contribution was not delivered, was a scheduled written
+    intervention (which is its own record), or lacks the English interpretation.
+    """
+    existing = Intervention.objects.filter(floor_request=floor_request).first()
+    if existing is not None:
+        return existing, False
+    if floor_request.status != FloorRequestStatus.DELIVERED:
+        raise ValidationError(
+            _("Only a delivered contribution can be recorded."), code="not_delivered"
+        )
+    if floor_request.origin == FloorRequestOrigin.SCHEDULED:
+        raise ValidationError(
+            _("This speaker delivered their written intervention: it is the record."),
+            code="scheduled",
+        )
+    if data.get("language") != Language.EN and not (data.get("english_text") or "").strip():
+        raise ValidationError(
+            {"english_text": _("Give the English interpretation of what was said.")}
+        )
+    registration = floor_request.registration
+    intervention = Intervention(
+        session_id=floor_request.session_id,
+        author_id=registration.user_id,
+        channel=Channel.ORAL,
+        floor_request=floor_request,
+        credit=floor_request.credit,
+        credit_name=floor_request.credit_name,
+        credit_organization=floor_request.credit_organization,
+        stakeholder_type=registration.stakeholder_type,
+        deliver_orally=True,
+        submitted_at=timezone.now(),
+    )
+    for name in ORAL_FIELDS:
+        if name in data:
+            setattr(intervention, name, data[name])
+    intervention.delivered_at = intervention.delivered_at or floor_request.ended_at
+    try:
+        with transaction.atomic():
+            _insert_intervention(
+                intervention=intervention,
+                themes=data.get("themes", []),
+                regions=data.get("regions", []),
+                actor=actor,
+                status=S.SUBMITTED,
+            )
+            mark_floor_request_recorded(floor_request=floor_request)
+            schedule_task(
+                "interventions.tasks.task_send_oral_record_email", intervention_id=intervention.pk
+            )
+    except IntegrityError:
+        # Two members of the secretariat saved the same contribution at once.
+        existing = Intervention.objects.filter(floor_request=floor_request).first()
+        if existing is None:
+            raise
+        return existing, False
+    return intervention, True
+
+
+def propose_correction(
+    *, intervention: Intervention, actor: AbstractBaseUser, text: str
+) -> InterventionCorrection:
+    """The speaker proposes a correction to the record of what they said: it goes to
+    moderation. An approved record, or one sent back for changes, returns to "submitted" until a
+    moderator decides again (that decision settles the correction).
+
+    Raises PermissionDenied for someone else's intervention; ValidationError for a written
+    intervention, an empty text, or a record that is rejected or withdrawn (nothing changes).
+    """
+    if intervention.author_id != actor.pk:
+        raise PermissionDenied
+    if not intervention.is_oral:
+        raise ValidationError(
+            _("Only the record of a spoken contribution takes corrections."), code="written"
+        )
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Say what should be corrected."), code="empty")
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.status in FINAL_STATUSES:
+            raise ValidationError(
+                _("This record is “%(status)s”: it can no longer be corrected.")
+                % {"status": S(locked.status).label},
+                code="final",
+            )
+        correction = InterventionCorrection.objects.create(
+            intervention=locked, author=actor, text=text
+        )
+        if locked.status == S.APPROVED:
+            set_intervention_status(
+                intervention=locked, to_status=S.SUBMITTED, actor=actor, role=SPEAKER
+            )
+        elif locked.status == S.CHANGES_REQUESTED:
+            set_intervention_status(
+                intervention=locked, to_status=S.SUBMITTED, actor=actor, role=AUTHOR
+            )
+    intervention.refresh_from_db()
+    return correction
+
+
+def send_oral_record_email(*, intervention: Intervention) -> bool:
+    """Send the speaker the record of what they said, in their language, with a link to review
+    it and propose a correction.
+
+    Returns False, sending nothing, when the speaker has no address or the record was withdrawn
+    or rejected since. Raises what the email backend raises.
+    """
+    author = intervention.author
+    if author is None or not author.email or intervention.status in FINAL_STATUSES:
+        return False
+    language = email_language(user=author, session=intervention.session)
+    with translation.override(language):
+        path = reverse("interventions:detail", kwargs={"pk": intervention.pk})
+    send_templated_email(
+        to=author.email,
+        language=language,
+        template="oral_record",
+        context={
+            "intervention": intervention,
+            "session": intervention.session,
             "url": settings.SITE_URL + path,
         },
     )

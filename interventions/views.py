@@ -14,12 +14,13 @@ from sessions_app.models import ListeningSession
 from sessions_app.views import public_session_or_404
 
 from . import exports, selectors, services
-from .forms import ApprovedFilterForm, InterventionForm
+from .forms import ApprovedFilterForm, CorrectionForm, InterventionForm, OralRecordForm
 from .models import Intervention
 from .services import EDITABLE_STATUSES, FINAL_STATUSES, SubmissionRefused
 
 APPROVED_PER_PAGE = 25
 BROWSE_PERMISSION = "interventions.browse_approved_intervention"
+DESK_PERMISSION = "sessions_app.run_live_desk"
 
 
 def _own_intervention(request, pk: int) -> Intervention:
@@ -125,7 +126,7 @@ def create_intervention(request, session_slug: str):
 @require_http_methods(["GET", "POST"])
 def edit_intervention(request, pk: int):
     intervention = _own_intervention(request, pk)
-    if intervention.status not in EDITABLE_STATUSES:
+    if not selectors.can_edit(intervention=intervention):
         messages.info(request, _("This intervention can no longer be edited."))
         return redirect("interventions:detail", pk=intervention.pk)
     session = intervention.session
@@ -163,9 +164,85 @@ def intervention_detail(request, pk: int):
         "interventions/intervention_detail.html",
         {
             "intervention": intervention,
-            "can_edit": intervention.status in EDITABLE_STATUSES,
+            "can_edit": selectors.can_edit(intervention=intervention),
             "can_withdraw": intervention.status not in FINAL_STATUSES,
+            "can_correct": selectors.can_propose_correction(intervention=intervention),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def propose_correction(request, pk: int):
+    intervention = _own_intervention(request, pk)
+    if not selectors.can_propose_correction(intervention=intervention):
+        messages.info(request, _("This record can no longer be corrected."))
+        return redirect("interventions:detail", pk=intervention.pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.propose_correction(
+                intervention=intervention, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Thank you: your correction goes to the secretariat, who will review it."),
+            )
+        return redirect("interventions:detail", pk=intervention.pk)
+    return render(
+        request,
+        "interventions/propose_correction.html",
+        {"intervention": intervention, "form": form},
+    )
+
+
+@login_required
+@permission_required(DESK_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def record_oral(request, pk: int):
+    """The live desk records what a speaker said: it becomes an oral intervention."""
+    floor_request = selectors.get_recordable_floor_request(pk=pk)
+    if floor_request is None:
+        raise Http404
+    session = floor_request.session
+    existing = selectors.get_oral_record(floor_request=floor_request)
+    if existing is not None:
+        messages.info(request, _("This contribution is already recorded."))
+        return redirect("admin:interventions_intervention_change", existing.pk)
+    form = OralRecordForm(
+        request.POST or None,
+        initial={
+            "title": floor_request.topic,
+            "language": floor_request.language,
+            "delivered_at": floor_request.ended_at,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_oral_intervention(
+                floor_request=floor_request, actor=request.user, data=form.record_data()
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field, message)
+            else:
+                messages.error(request, " ".join(error.messages))
+                return redirect(session.get_desk_url())
+        else:
+            messages.success(
+                request,
+                _("Recorded. The speaker is emailed the record, which awaits moderation."),
+            )
+            return redirect(session.get_desk_url())
+    return render(
+        request,
+        "interventions/record_oral.html",
+        {"form": form, "floor_request": floor_request, "session": session},
     )
 
 

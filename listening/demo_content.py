@@ -177,6 +177,40 @@ AGENDA = [
 ]
 
 # Demo people: (email, full name, organization, stakeholder type, country, region slug, language)
+LIVE_SESSION_SLUG = "practice-open-floor"
+LIVE_SESSION = {
+    "title": {
+        "en": "Practice open floor (live demo)",
+        "fr": "Tour de table d'essai (démonstration en direct)",
+        "es": "Turno abierto de práctica (demostración en directo)",
+    },
+    "summary": {
+        "en": "A short practice call to try asking for the floor and the secretariat's live desk.",
+        "fr": "Un court appel d'essai pour demander la parole et découvrir le pupitre du secrétariat.",
+        "es": "Una breve llamada de práctica para pedir la palabra y probar el pupitre de la secretaría.",
+    },
+    "interpretation_note": {
+        "en": "Brief interventions in French or Spanish are interpreted into English on the call.",
+        "fr": "Les brèves interventions en français ou en espagnol sont interprétées en anglais pendant l'appel.",
+        "es": "Las intervenciones breves en francés o español se interpretan al inglés durante la llamada.",
+    },
+}
+LIVE_AGENDA = [
+    (1, 0, 5, "opening", ("Welcome", "Accueil", "Bienvenida")),
+    (
+        2,
+        5,
+        45,
+        "open_floor",
+        (
+            "Open floor: what changed for migrants' access to regular pathways",
+            "Tour de table : ce qui a changé pour l'accès des migrants aux voies régulières",
+            "Turno abierto: qué cambió en el acceso de los migrantes a las vías regulares",
+        ),
+    ),
+    (3, 50, 10, "closing", ("Closing", "Clôture", "Clausura")),
+]
+
 STAKEHOLDERS = [
     (
         "stakeholder@example.org",

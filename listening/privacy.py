@@ -12,7 +12,8 @@ from interventions.enums import Credit, InterventionStatus
 from interventions.exports import intervention_row
 from interventions.models import Intervention
 from sessions_app.enums import SEAT_HOLDING, SessionStatus
-from sessions_app.models import ListeningSession, Registration
+from sessions_app.enums import Credit as SpeakerCredit
+from sessions_app.models import FloorRequest, ListeningSession, Registration
 from sessions_app.services import fill_free_seats
 
 
@@ -20,6 +21,11 @@ def export_personal_data(*, user) -> dict:
     """Everything the platform holds about `user`, as JSON-serializable data."""
     profile = getattr(user, "profile", None)
     registrations = Registration.objects.filter(user=user).select_related("session", "region")
+    floor_requests = (
+        FloorRequest.objects.filter(registration__user=user)
+        .select_related("session", "agenda_item")
+        .order_by("created_at", "id")
+    )
     interventions = (
         Intervention.objects.filter(author=user)
         .select_related("session", "primary_theme")
@@ -56,12 +62,27 @@ def export_personal_data(*, user) -> dict:
                 "wishes_to_speak": r.wishes_to_speak,
                 "accessibility_needs": r.accessibility_needs,
                 "consent_to_be_listed": r.consent_to_be_listed,
+                "speaking_credit": r.speaking_credit,
+                "attended_at": r.attended_at.isoformat() if r.attended_at else None,
                 "privacy_consent_at": r.privacy_consent_at.isoformat()
                 if r.privacy_consent_at
                 else None,
                 "created_at": r.created_at.isoformat(),
             }
             for r in registrations
+        ],
+        "floor_requests": [
+            {
+                "session": fr.session.slug,
+                "agenda_item": fr.agenda_item.title,
+                "language": fr.language,
+                "topic": fr.topic,
+                "status": fr.status,
+                "credit": fr.credit,
+                "asked_at": fr.created_at.isoformat(),
+                "ended_at": fr.ended_at.isoformat() if fr.ended_at else None,
+            }
+            for fr in floor_requests
         ],
         "interventions": [
             {
@@ -131,4 +152,12 @@ def purge_personal_data(*, now=None, retention_days: int | None = None) -> int:
         ids |= set(unlisted.values_list("pk", flat=True))
         held.filter(pk__in=ids).update(**details)
         unlisted.update(**listing)
+        # What they said they would speak about, and names the live page never showed.
+        requests = FloorRequest.objects.filter(registration__in=held)
+        ids |= set(requests.exclude(topic="").values_list("registration_id", flat=True))
+        requests.exclude(topic="").update(topic="")
+        requests.exclude(credit=SpeakerCredit.NAMED).exclude(credit_name="").update(credit_name="")
+        requests.filter(credit=SpeakerCredit.ANONYMOUS).exclude(credit_organization="").update(
+            credit_organization=""
+        )
     return len(ids)

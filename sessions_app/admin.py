@@ -3,6 +3,8 @@ from datetime import UTC
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
@@ -14,6 +16,7 @@ from . import selectors, services
 from .enums import RegistrationStatus
 from .models import (
     AgendaItem,
+    FloorRequest,
     ListeningSession,
     Profile,
     Registration,
@@ -57,7 +60,7 @@ class ListeningSessionAdmin(TabbedTranslationAdmin):
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
-    readonly_fields = ["registration_counts"]
+    readonly_fields = ["live_links", "registration_counts", "live_started_at", "live_ended_at"]
     inlines = [AgendaItemInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -69,6 +72,20 @@ class ListeningSessionAdmin(TabbedTranslationAdmin):
     count_waitlisted = _count_column(RegistrationStatus.WAITLISTED)
     count_declined = _count_column(RegistrationStatus.DECLINED)
     count_cancelled = _count_column(RegistrationStatus.CANCELLED)
+
+    @admin.display(description=gettext_lazy("Live session"))
+    def live_links(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("sessions_app:live_desk", kwargs={"slug": obj.slug}),
+            _("Open the live desk"),
+            reverse("sessions_app:live", kwargs={"slug": obj.slug}),
+            _("Live page"),
+            reverse("sessions_app:held_report", kwargs={"slug": obj.slug}),
+            _("Held report"),
+        )
 
     @admin.display(description=gettext_lazy("Registrations by status"))
     def registration_counts(self, obj):
@@ -140,6 +157,8 @@ CSV_COLUMNS = [
     ("wishes_to_speak", gettext_lazy("wishes to speak")),
     ("accessibility_needs", gettext_lazy("accessibility or interpretation needs")),
     ("consent_to_be_listed", gettext_lazy("may be listed")),
+    ("speaking_credit", gettext_lazy("credit when speaking on the call")),
+    ("attended_at", gettext_lazy("attended (UTC)")),
     ("created_at", gettext_lazy("registered (UTC)")),
 ]
 
@@ -160,6 +179,10 @@ def _csv_row(registration: Registration) -> list[str]:
         "wishes_to_speak": _("yes") if registration.wishes_to_speak else _("no"),
         "accessibility_needs": registration.accessibility_needs,
         "consent_to_be_listed": _("yes") if registration.consent_to_be_listed else _("no"),
+        "speaking_credit": registration.get_speaking_credit_display(),
+        "attended_at": registration.attended_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        if registration.attended_at
+        else "",
         "created_at": registration.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
     }
     return [values[key] for key, _label in CSV_COLUMNS]
@@ -194,11 +217,13 @@ class RegistrationAdmin(admin.ModelAdmin):
         "country",
         "region",
         "preferred_language",
+        "attended_at",
         "created_at",
     ]
     list_filter = [
         "session",
         "status",
+        ("attended_at", admin.EmptyFieldListFilter),
         "stakeholder_type",
         "region",
         "country",
@@ -215,6 +240,9 @@ class RegistrationAdmin(admin.ModelAdmin):
         "status",
         "status_changed_at",
         "privacy_consent_at",
+        "speaking_credit",
+        "attended_at",
+        "attendance_source",
         "created_at",
     ]
     inlines = [RegistrationStatusChangeInline]
@@ -251,3 +279,35 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ["full_name", "organization", "stakeholder_type", "country"]
     search_fields = ["full_name", "organization", "user__email"]
     raw_id_fields = ["user"]
+
+
+@admin.register(FloorRequest)
+class FloorRequestAdmin(admin.ModelAdmin):
+    """The record of who asked for the floor; the queue itself is run from the live desk."""
+
+    list_display = [
+        "credit_name",
+        "credit_organization",
+        "session_short",
+        "agenda_item",
+        "language",
+        "status",
+        "origin",
+        "created_at",
+    ]
+    list_filter = ["session", "status", "origin", "language"]
+    list_select_related = ["session", "agenda_item"]
+    search_fields = ["credit_name", "credit_organization", "topic"]
+
+    @admin.display(description=pgettext_lazy("listening session", "session"), ordering="session")
+    def session_short(self, obj):
+        return Truncator(obj.session.title).chars(60)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

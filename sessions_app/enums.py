@@ -49,3 +49,35 @@ SEAT_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
 CANCELLABLE = (*SEAT_HOLDING, RegistrationStatus.WAITLISTED)
 ACTIVE_REGISTRATION = CANCELLABLE
 INACTIVE_REGISTRATION = (RegistrationStatus.DECLINED, RegistrationStatus.CANCELLED)
+
+
+class Credit(models.TextChoices):
+    """How a person is credited in the record: what they consented to, and never more."""
+
+    NAMED = "named", _("By name and organization")
+    ORGANIZATION = "organization", _("By organization only")
+    ANONYMOUS = "anonymous", _("Anonymously")
+
+
+class FloorRequestStatus(models.TextChoices):
+    WAITING = "waiting", pgettext_lazy("floor request status", "Waiting")
+    CALLED = "called", pgettext_lazy("floor request status", "Called")
+    SPEAKING = "speaking", pgettext_lazy("floor request status", "Speaking")
+    DELIVERED = "delivered", pgettext_lazy("floor request status", "Delivered")
+    SKIPPED = "skipped", pgettext_lazy("floor request status", "Skipped")
+    WITHDRAWN = "withdrawn", pgettext_lazy("floor request status", "Withdrawn")
+
+
+class FloorRequestOrigin(models.TextChoices):
+    ASKED = "asked", _("Asked for the floor during the session")
+    SCHEDULED = "scheduled", _("Scheduled with a written intervention")
+
+
+class SkipReason(models.TextChoices):
+    PASSED = "passed", _("Skipped by the secretariat")
+    NOT_CONNECTED = "not_connected", _("Did not connect")
+
+
+class AttendanceSource(models.TextChoices):
+    JOIN_LINK = "join_link", _("Opened the join link from the platform")
+    DESK = "desk", _("Marked by the secretariat at the live desk")

@@ -7,7 +7,8 @@ from django_countries import countries
 from core.enums import Language
 
 from .countries import COUNTRY_REGION
-from .enums import StakeholderType
+from .enums import Credit, StakeholderType
+from .models import AgendaItem
 from .selectors import active_regions
 from .timezones import available_time_zones
 
@@ -71,4 +72,81 @@ class RegistrationForm(forms.Form):
     consent_to_be_listed = forms.BooleanField(
         label=_("My organization may be listed among the participating organizations"),
         required=False,
+    )
+    speaking_credit = forms.ChoiceField(
+        label=_("If you take the floor, how may the record of what you say credit you?"),
+        choices=Credit.choices,
+        initial=Credit.ANONYMOUS,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The secretariat summarises each spoken contribution for the input pack. The live "
+            "page shows speakers the same way."
+        ),
+    )
+
+    def clean_speaking_credit(self) -> str:
+        return self.cleaned_data.get("speaking_credit") or Credit.ANONYMOUS
+
+
+class FloorRequestForm(forms.Form):
+    """Asking for the floor: under which open-floor item, in which language, on what."""
+
+    agenda_item = forms.ModelChoiceField(
+        label=_("Under which agenda item?"),
+        queryset=AgendaItem.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    language = forms.ChoiceField(
+        label=_("I will speak in"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The secretariat interprets brief contributions in French or Spanish."),
+    )
+    topic = forms.CharField(
+        label=_("Briefly, on what?"),
+        max_length=200,
+        help_text=_("One line, for the secretariat: for example “seasonal work permits”."),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = AgendaItem.objects.filter(
+            pk__in=[item.pk for item in items]
+        ).order_by("order", "start_offset_minutes", "id")
+        if len(items) == 1:
+            self.initial.setdefault("agenda_item", items[0].pk)
+
+
+class DeskActionForm(forms.Form):
+    """One action of the live desk, with what the desk showed when it was pressed."""
+
+    ACTIONS = [
+        "open",
+        "end",
+        "next_item",
+        "go_to_item",
+        "time_limit",
+        "call_next",
+        "start",
+        "delivered",
+        "not_connected",
+        "skip",
+        "restore",
+        "up",
+        "down",
+        "attended",
+    ]
+    action = forms.ChoiceField(choices=[(name, name) for name in ACTIONS])
+    floor_request = forms.IntegerField(required=False, min_value=1)
+    agenda_item = forms.IntegerField(required=False, min_value=1)
+    registration = forms.IntegerField(required=False, min_value=1)
+    # The item that was running, or the place the request had, when the desk showed it.
+    expected = forms.IntegerField(required=False, min_value=0)
+    seconds = forms.IntegerField(
+        label=_("Speaking time per speaker (seconds)"),
+        required=False,
+        min_value=15,
+        max_value=3600,
     )

@@ -14,10 +14,24 @@ from .enums import (
     CANCELLABLE,
     SEAT_HOLDING,
     AgendaItemKind,
+    AttendanceSource,
+    Credit,
+    FloorRequestOrigin,
+    FloorRequestStatus,
     RegistrationStatus,
     SessionStatus,
+    SkipReason,
     StakeholderType,
 )
+
+
+def credit_line(*, credit: str, name: str, organization: str) -> str:
+    """The credit exactly as the person consented: never more than they allowed."""
+    if credit == Credit.NAMED and name:
+        return f"{name}, {organization}" if organization else name
+    if credit in (Credit.NAMED, Credit.ORGANIZATION) and organization:
+        return organization
+    return str(_("Anonymous participant"))
 
 
 class ListeningSession(models.Model):
@@ -55,6 +69,35 @@ class ListeningSession(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
     )
+    # The live session: from `live_opens_minutes_before` the start (or earlier, when the
+    # secretariat opens it) until the secretariat ends it.
+    live_opens_minutes_before = models.PositiveIntegerField(
+        _("live page opens (minutes before the start)"),
+        default=15,
+        validators=[MaxValueValidator(24 * 60)],
+    )
+    speaking_time_limit_seconds = models.PositiveIntegerField(
+        _("speaking time per speaker (seconds)"),
+        default=180,
+        validators=[MinValueValidator(15), MaxValueValidator(3600)],
+    )
+    live_started_at = models.DateTimeField(
+        _("live session opened early"), null=True, blank=True, editable=False
+    )
+    live_ended_at = models.DateTimeField(
+        _("live session ended"), null=True, blank=True, editable=False
+    )
+    live_agenda_item = models.ForeignKey(
+        "AgendaItem",
+        verbose_name=_("agenda item now running"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # Bumped by every change the live page or the desk shows: pollers compare it (ETag).
+    live_version = models.PositiveBigIntegerField(_("live version"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -62,6 +105,10 @@ class ListeningSession(models.Model):
         verbose_name = pgettext_lazy("listening session", "listening session")
         verbose_name_plural = pgettext_lazy("listening session", "listening sessions")
         ordering = ["starts_at"]
+        permissions = [
+            ("run_live_desk", _("Can run the live desk")),
+            ("view_held_report", _("Can see the held report of a session")),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -76,6 +123,21 @@ class ListeningSession(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status != SessionStatus.DRAFT
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == SessionStatus.HELD
+
+    @property
+    def live_opens_at(self):
+        """When the live page opens by itself (the desk may open it earlier)."""
+        return self.starts_at - timedelta(minutes=self.live_opens_minutes_before)
+
+    def get_live_url(self) -> str:
+        return reverse("sessions_app:live", kwargs={"slug": self.slug})
+
+    def get_desk_url(self) -> str:
+        return reverse("sessions_app:live_desk", kwargs={"slug": self.slug})
 
 
 class AgendaItem(models.Model):
@@ -206,6 +268,16 @@ class Registration(models.Model):
     consent_to_be_listed = models.BooleanField(
         _("may be listed as a participating organization"), default=False
     )
+    speaking_credit = models.CharField(
+        _("credit when speaking on the call"),
+        max_length=16,
+        choices=Credit.choices,
+        default=Credit.ANONYMOUS,
+    )
+    attended_at = models.DateTimeField(_("attended"), null=True, blank=True)
+    attendance_source = models.CharField(
+        _("attendance recorded by"), max_length=12, choices=AttendanceSource.choices, blank=True
+    )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
@@ -270,3 +342,150 @@ class RegistrationStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+# Whole sentences, since languages take a capital in English and none in French or Spanish.
+SPEAKS_IN = {
+    Language.EN: _("Speaks in English"),
+    Language.FR: _("Speaks in French"),
+    Language.ES: _("Speaks in Spanish"),
+}
+
+ACTIVE_FLOOR_STATUSES = (
+    FloorRequestStatus.WAITING,
+    FloorRequestStatus.CALLED,
+    FloorRequestStatus.SPEAKING,
+)
+
+
+class FloorRequest(models.Model):
+    """A request to speak during the live session, in the queue of an open-floor agenda item.
+
+    Speakers scheduled with a written intervention join the same queue (`origin`). The credit
+    is copied when the request is made, as the speaker consented: the live page shows nothing
+    more.
+    """
+
+    session = models.ForeignKey(
+        ListeningSession,
+        verbose_name=pgettext_lazy("listening session", "session"),
+        on_delete=models.CASCADE,
+        related_name="floor_requests",
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        on_delete=models.CASCADE,
+        related_name="floor_requests",
+    )
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="floor_requests",
+    )
+    origin = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=FloorRequestOrigin.choices,
+        default=FloorRequestOrigin.ASKED,
+    )
+    language = models.CharField(
+        _("language spoken"), max_length=2, choices=Language.choices, default=Language.EN
+    )
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(_("position in the queue"), default=0)
+    # For a scheduled speaker: the speaking order agreed with the secretariat.
+    scheduled_order = models.PositiveIntegerField(_("agreed speaking order"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=FloorRequestStatus.choices,
+        default=FloorRequestStatus.WAITING,
+    )
+    skip_reason = models.CharField(
+        _("why it was skipped"), max_length=16, choices=SkipReason.choices, blank=True
+    )
+    credit = models.CharField(
+        _("credit"), max_length=16, choices=Credit.choices, default=Credit.ANONYMOUS
+    )
+    credit_name = models.CharField(_("credited name"), max_length=200, blank=True)
+    credit_organization = models.CharField(_("credited organization"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    speaking_started_at = models.DateTimeField(_("started speaking"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("what was said recorded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("floor request")
+        verbose_name_plural = _("floor requests")
+        ordering = ["session", "agenda_item", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "agenda_item"],
+                condition=models.Q(status__in=ACTIVE_FLOOR_STATUSES),
+                name="one_active_floor_request_per_item",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            models.Index(fields=["agenda_item", "status", "position"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_credit} — {self.agenda_item}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.session.get_live_url()}#floor-request-{self.pk}"
+
+    @property
+    def public_credit(self) -> str:
+        return credit_line(
+            credit=self.credit, name=self.credit_name, organization=self.credit_organization
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_FLOOR_STATUSES
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == FloorRequestStatus.WAITING
+
+    @property
+    def is_called(self) -> bool:
+        return self.status == FloorRequestStatus.CALLED
+
+    @property
+    def is_speaking(self) -> bool:
+        return self.status == FloorRequestStatus.SPEAKING
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.status == FloorRequestStatus.DELIVERED
+
+    @property
+    def is_skipped(self) -> bool:
+        return self.status == FloorRequestStatus.SKIPPED
+
+    @property
+    def can_withdraw(self) -> bool:
+        """Its person may still withdraw it: waiting, or called but not yet speaking."""
+        return self.status in (FloorRequestStatus.WAITING, FloorRequestStatus.CALLED)
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Scheduled with a written intervention (which is then the record of it)."""
+        return self.origin == FloorRequestOrigin.SCHEDULED
+
+    @property
+    def is_interpreted(self) -> bool:
+        """Spoken in French or Spanish: the secretariat interprets it into English."""
+        return self.language != Language.EN
+
+    @property
+    def speaks_in(self) -> str:
+        """In which language the person speaks, as a sentence."""
+        return str(SPEAKS_IN.get(self.language, SPEAKS_IN[Language.EN]))

@@ -345,3 +345,10 @@ JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
 
 # Backups (`manage.py backup_data`): where archives go; older ones than the retention are pruned.
 BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# The live session: how often the live page and the desk ask for changes (milliseconds).
+# Viewers see a change within this interval plus one request.
+LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=1000)
+# How long each web process reuses a session's live version before reading it again: a change
+# reaches viewers at most this much later, and polls cost a few queries a second in all.
+LIVE_POLL_CACHE_SECONDS = env.float("LIVE_POLL_CACHE_SECONDS", default=0.25)

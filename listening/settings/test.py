@@ -12,6 +12,8 @@ from .base import *  # noqa: F403
 from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, REDIS_URL, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests change a session and poll at once; the reuse of the live version is tested on its own.
+LIVE_POLL_CACHE_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_RATE_LIMITS = False
 # Each test process counts its own rate limits; tests of the shared cache start real servers.

@@ -21,7 +21,7 @@ from interventions.services import (
     set_intervention_status,
 )
 from listening import demo_content as demo
-from sessions_app.enums import AgendaItemKind, SessionStatus
+from sessions_app.enums import AgendaItemKind, Credit, SessionStatus
 from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
 from sessions_app.services import register_for_session, save_profile
 
@@ -54,7 +54,11 @@ class Command(BaseCommand):
             moderator = self.seed_staff_accounts()
             authors = self.seed_stakeholders(session)
             self.seed_interventions(session, authors, moderator)
+            live = self.seed_live_session(authors)
         self.stdout.write(self.style.SUCCESS(f"Demo session: {session.get_absolute_url()}"))
+        self.stdout.write(
+            f"Live demo: {live.get_live_url()} (desk: {live.get_desk_url()}, as secretariat)"
+        )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  stakeholder@example.org   stakeholder (registered, confirmed)")
         for email, label, *_ in ACCOUNTS:
@@ -207,3 +211,51 @@ class Command(BaseCommand):
                     actor=moderator,
                     data={"agenda_item": open_floor, "speaking_order": speakers},
                 )
+
+    def seed_live_session(self, authors) -> ListeningSession:
+        """A short practice session that is live from now on, so the live page and the desk
+        can be tried at once; every demo stakeholder is a confirmed registrant."""
+        existing = ListeningSession.objects.filter(slug=demo.LIVE_SESSION_SLUG).first()
+        if existing:
+            return existing
+        now = timezone.now().replace(second=0, microsecond=0)
+        values = {}
+        for field, texts in demo.LIVE_SESSION.items():
+            values[field] = texts["en"]
+            for lang, text in texts.items():
+                values[f"{field}_{lang}"] = text
+        session = ListeningSession.objects.create(
+            slug=demo.LIVE_SESSION_SLUG,
+            starts_at=now,
+            duration_minutes=60,
+            capacity=150,
+            registration_opens_at=now - timedelta(days=7),
+            # Late registrations are welcome at a practice session.
+            registration_closes_at=now + timedelta(hours=1),
+            join_url="https://meet.example.org/un-network-practice-open-floor",
+            status=SessionStatus.OPEN,
+            **values,
+        )
+        for order, offset, duration, kind, titles in demo.LIVE_AGENDA:
+            AgendaItem.objects.create(
+                session=session,
+                order=order,
+                start_offset_minutes=offset,
+                duration_minutes=duration,
+                kind=kind,
+                title=titles[0],
+                title_en=titles[0],
+                title_fr=titles[1],
+                title_es=titles[2],
+            )
+        for user in authors:
+            register_for_session(
+                session=session,
+                user=user,
+                privacy_consent=True,
+                role="Programme officer",
+                consent_to_be_listed=True,
+                speaking_credit=Credit.NAMED,
+                notify=False,
+            )
+        return session
