@@ -4,6 +4,7 @@ from django.utils import translation
 
 from interventions.reference_data import seed_regions_and_themes
 from listening.roles import ensure_roles, ensure_site
+from sessions_app import livestate
 from tests.factories import UserFactory
 
 
@@ -60,3 +61,11 @@ def wg3(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_live_state():
+    """Each test starts with no live state remembered from another test's sessions."""
+    livestate.forget_polls()
+    yield
+    livestate.forget_polls()

@@ -11,8 +11,8 @@ from briefs.models import BriefPack
 from interventions.enums import InterventionStatus
 from interventions.models import Intervention, Region, Theme
 from listening.roles import SECRETARIAT, WORKING_GROUP
-from sessions_app.enums import RegistrationStatus, SessionStatus, StakeholderType
-from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
+from sessions_app.enums import AgendaItemKind, RegistrationStatus, SessionStatus, StakeholderType
+from sessions_app.models import AgendaItem, FloorRequest, ListeningSession, Profile, Registration
 
 PASSWORD = "a-long-test-password-42"
 
@@ -153,3 +153,28 @@ class BriefPackFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(ListeningSessionFactory)
     requested_by = factory.SubFactory(UserFactory)
     status = PackStatus.QUEUED
+
+
+class FloorRequestFactory(factory.django.DjangoModelFactory):
+    """A request to speak; its agenda item and registration belong to its session."""
+
+    class Meta:
+        model = FloorRequest
+
+    session = factory.SubFactory(ListeningSessionFactory)
+    agenda_item = factory.SubFactory(
+        AgendaItemFactory,
+        session=factory.SelfAttribute("..session"),
+        kind=AgendaItemKind.OPEN_FLOOR,
+    )
+    registration = factory.SubFactory(
+        RegistrationFactory, session=factory.SelfAttribute("..session")
+    )
+    position = factory.Sequence(lambda n: n + 1)
+    language = "en"
+    topic = "Seasonal work permits"
+    credit = "organization"
+    credit_name = factory.LazyAttribute(
+        lambda o: f"{o.registration.user.first_name} {o.registration.user.last_name}"
+    )
+    credit_organization = factory.LazyAttribute(lambda o: o.registration.organization)

@@ -10,10 +10,14 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from sessions_app.enums import AgendaItemKind
 from tests.factories import (
     PASSWORD,
+    AgendaItemFactory,
     BriefPackFactory,
+    FloorRequestFactory,
     InterventionFactory,
     ListeningSessionFactory,
     RegistrationFactory,
@@ -39,6 +43,9 @@ WG3_ONLY = row(LOGIN, LOGIN, 403, 403, 403, 403, 200)
 WG3_AND_SECRETARIAT = row(LOGIN, LOGIN, 403, 403, 403, 200, 200)
 OWNER_ONLY = row(LOGIN, LOGIN, 200, 404, 404, 404, 404)
 OWNER_ACTS = row(LOGIN, LOGIN, GO, 404, 404, 404, 404)
+# Confirmed registrants and the secretariat follow a live page; others are told why not.
+LIVE_FOLLOWERS = row(LOGIN, LOGIN, 200, 200, 403, 200, 403)
+DESK_ONLY = row(LOGIN, LOGIN, 403, 403, 403, 200, 403)
 
 # name: (method, url kwargs from the world, outcomes)
 ROWS = {
@@ -88,6 +95,34 @@ ROWS = {
     "sessions_app:registration_calendar": ("get", {"pk": "registration"}, OWNER_ONLY),
     "sessions_app:cancel_registration": ("get", {"pk": "registration"}, OWNER_ONLY),
     "sessions_app:cancel_registration[post]": ("post", {"pk": "registration"}, OWNER_ACTS),
+    # The live session (the world's "session" is not live yet, "live" is).
+    "sessions_app:live": ("get", {"slug": "session"}, LIVE_FOLLOWERS),
+    "sessions_app:live[live]": ("get", {"slug": "live"}, LIVE_FOLLOWERS),
+    "sessions_app:live[draft]": ("get", {"slug": "draft"}, row(LOGIN, LOGIN, *[404] * 5)),
+    "sessions_app:live_state": ("get", {"slug": "live"}, LIVE_FOLLOWERS),
+    # The stakeholder already waits under the only open-floor item: sent back to the page.
+    "sessions_app:live_ask": ("get", {"slug": "live"}, row(LOGIN, LOGIN, GO, 200, 403, GO, 403)),
+    "sessions_app:live_withdraw": (
+        "post",
+        {"slug": "live", "pk": "floor_request"},
+        OWNER_ACTS,
+    ),
+    "sessions_app:live_withdraw[get]": (
+        "get",
+        {"slug": "live", "pk": "floor_request"},
+        row(LOGIN, LOGIN, 405, 405, 405, 405, 405),
+    ),
+    "sessions_app:live_join": ("get", {"slug": "live"}, row(LOGIN, LOGIN, GO, GO, 403, GO, 403)),
+    "sessions_app:live_desk": ("get", {"slug": "live"}, DESK_ONLY),
+    "sessions_app:live_desk_state": ("get", {"slug": "live"}, DESK_ONLY),
+    "sessions_app:live_desk_action": (
+        "post",
+        {"slug": "live"},
+        row(LOGIN, LOGIN, 403, 403, 403, GO, 403),
+    ),
+    "sessions_app:held_report": ("get", {"slug": "live"}, WG3_AND_SECRETARIAT),
+    "interventions:record_oral": ("get", {"pk": "delivered_request"}, DESK_ONLY),
+    "interventions:propose_correction": ("get", {"pk": "oral_intervention"}, OWNER_ONLY),
     "interventions:mine": ("get", None, SIGNED_IN_ONLY),
     "interventions:create": (
         "get",
@@ -133,6 +168,7 @@ ADMIN_ROWS = {
     "admin:sessions_app_registration_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:sessions_app_profile_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_intervention_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
+    "admin:sessions_app_floorrequest_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_region_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_theme_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:briefs_briefpack_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
@@ -155,6 +191,17 @@ def world(stakeholder, secretariat, wg3):
     submitted = InterventionFactory(session=session, author=other, status="submitted")
     approved = InterventionFactory(session=session, author=stakeholder, status="approved")
     pack = BriefPackFactory(session=session, requested_by=wg3, status="failed")
+    live = ListeningSessionFactory(slug="live-session", starts_at=timezone.now())
+    floor = AgendaItemFactory(session=live, kind=AgendaItemKind.OPEN_FLOOR)
+    live_registration = RegistrationFactory(session=live, user=stakeholder)
+    RegistrationFactory(session=live, user=other)
+    waiting = FloorRequestFactory(session=live, agenda_item=floor, registration=live_registration)
+    delivered = FloorRequestFactory(
+        session=live, agenda_item=floor, registration=live_registration, status="delivered"
+    )
+    oral = InterventionFactory(
+        session=live, author=stakeholder, channel="oral", status="submitted", floor_request=None
+    )
     users = {
         "unverified": UserFactory(verified=False),
         "stakeholder": stakeholder,
@@ -174,6 +221,10 @@ def world(stakeholder, secretariat, wg3):
         "unverified_email": users["unverified"].emailaddress_set.get().pk,
         "pack": pack.pk,
         "missing": pack.pk + 1000,
+        "live": live.slug,
+        "floor_request": waiting.pk,
+        "delivered_request": delivered.pk,
+        "oral_intervention": oral.pk,
     }
     return {"users": users, "refs": refs, "submitted": submitted}
 

@@ -301,10 +301,12 @@ def test_roles_exist_with_their_permissions():
     secretariat = Group.objects.get(name=SECRETARIAT)
     working_group = Group.objects.get(name=WORKING_GROUP)
     assert secretariat.permissions.filter(codename="moderate_intervention").exists()
+    assert secretariat.permissions.filter(codename="run_live_desk").exists()
     assert sorted(working_group.permissions.values_list("codename", flat=True)) == [
         "browse_approved_intervention",
         "request_briefpack",
         "view_briefpack",
+        "view_held_report",
     ]
 
 

@@ -14,10 +14,11 @@ from briefs.models import BriefPack
 from briefs.tasks import task_build_brief_pack
 from interventions.models import Intervention
 from listening.privacy import delete_account, purge_personal_data
-from sessions_app.models import Profile, Registration
+from sessions_app.models import FloorRequest, Profile, Registration
 from tests.factories import (
     PASSWORD,
     BriefPackFactory,
+    FloorRequestFactory,
     InterventionFactory,
     ListeningSessionFactory,
     ProfileFactory,
@@ -131,6 +132,29 @@ def test_purge_clears_details_after_the_retention_period():
     assert (unlisted.role, unlisted.organization, str(unlisted.country)) == ("", "", "")
     assert (kept.role, kept.accessibility_needs) == ("Kept role", "Captions")
 
+    assert purge_personal_data(retention_days=365) == 0
+
+
+def test_purge_clears_what_speakers_said_they_would_speak_about():
+    long_ago = timezone.now() - timedelta(days=400)
+    held = ListeningSessionFactory(status="held", starts_at=long_ago)
+    recent = ListeningSessionFactory(status="held", starts_at=timezone.now() - timedelta(days=9))
+    named = FloorRequestFactory(session=held, credit="named", topic="Shelter in Calais")
+    anonymous = FloorRequestFactory(session=held, credit="anonymous", topic="Camps")
+    by_organization = FloorRequestFactory(session=held, credit="organization", topic="")
+    kept = FloorRequestFactory(session=recent, credit="anonymous", topic="Kept topic")
+
+    assert purge_personal_data(retention_days=365) == 3
+    rows = {
+        fr.pk: (fr.topic, fr.credit_name != "", fr.credit_organization != "")
+        for fr in FloorRequest.objects.all()
+    }
+    assert rows == {
+        named.pk: ("", True, True),
+        anonymous.pk: ("", False, False),
+        by_organization.pk: ("", False, True),
+        kept.pk: ("Kept topic", True, True),
+    }
     assert purge_personal_data(retention_days=365) == 0
 
 

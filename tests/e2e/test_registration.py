@@ -67,7 +67,10 @@ def test_new_stakeholder_signs_up_verifies_completes_profile_and_registers(page,
     assert "Your registration is confirmed" in page.locator(".messages").inner_text()
     card = page.locator(".my-registration")
     assert card.locator(".badge").inner_text() == "Confirmed"
-    assert card.locator("a.join-link").get_attribute("href") == JOIN
+    assert card.locator("a.join-link").inner_text() == JOIN
+    assert card.locator("a.join-link").get_attribute("href") == (
+        f"/en/sessions/{session.slug}/live/join/"
+    )
 
     assert run_pending_outbox_tasks(purge=True) == 1
     confirmation = mail.outbox[-1]

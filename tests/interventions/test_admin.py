@@ -47,6 +47,10 @@ def _change_form_data(intervention, **overrides):
         "history-INITIAL_FORMS": "0",
         "history-MIN_NUM_FORMS": "0",
         "history-MAX_NUM_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "corrections-MIN_NUM_FORMS": "0",
+        "corrections-MAX_NUM_FORMS": "0",
         "_save": "Save",
     }
     data.update(overrides)

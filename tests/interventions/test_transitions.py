@@ -8,7 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from core.models import OutboxMessage
 from interventions.enums import InterventionStatus as S
 from interventions.models import InterventionStatusChange
-from interventions.services import AUTHOR, MODERATOR, TRANSITIONS, set_intervention_status
+from interventions.services import (
+    AUTHOR,
+    MODERATOR,
+    SPEAKER,
+    TRANSITIONS,
+    set_intervention_status,
+)
 from sessions_app.enums import AgendaItemKind
 from tests.factories import AgendaItemFactory, InterventionFactory, UserFactory
 
@@ -22,8 +28,10 @@ ALLOWED = {
     (S.CHANGES_REQUESTED, S.SUBMITTED, AUTHOR),
     (S.CHANGES_REQUESTED, S.WITHDRAWN, AUTHOR),
     (S.APPROVED, S.WITHDRAWN, AUTHOR),
+    # A speaker's correction sends the approved record of what they said back to moderation.
+    (S.APPROVED, S.SUBMITTED, SPEAKER),
 }
-MATRIX = list(itertools.product(S.values, S.values, [AUTHOR, MODERATOR]))
+MATRIX = list(itertools.product(S.values, S.values, [AUTHOR, MODERATOR, SPEAKER]))
 
 
 def test_table_is_the_documented_workflow():
@@ -36,7 +44,7 @@ def test_table_is_the_documented_workflow():
 @pytest.mark.parametrize(("from_status", "to_status", "role"), MATRIX)
 def test_transition(from_status, to_status, role, secretariat, django_capture_on_commit_callbacks):
     intervention = InterventionFactory(status=from_status)
-    actor = intervention.author if role == AUTHOR else secretariat
+    actor = intervention.author if role in (AUTHOR, SPEAKER) else secretariat
     if (from_status, to_status, role) in ALLOWED:
         with django_capture_on_commit_callbacks():
             set_intervention_status(

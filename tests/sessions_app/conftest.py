@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import ListeningSessionFactory, ProfileFactory
+from tests.live import LiveWorld
 
 
 @pytest.fixture
@@ -29,3 +30,8 @@ def past_session(db):
         registration_opens_at=now - timedelta(days=30),
         registration_closes_at=now - timedelta(days=4),
     )
+
+
+@pytest.fixture
+def live(db):
+    return LiveWorld()

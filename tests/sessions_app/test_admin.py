@@ -158,6 +158,7 @@ def test_registration_changelist_filters_and_search(staff_client):
     assert [str(t) for t in filters] == [
         "session",
         "status",
+        "attended",
         "stakeholder type",
         "region",
         "country",
