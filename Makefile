@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate translations demo lint format bench loadtest messages clean
+.PHONY: run test setup migrate translations demo lint format bench loadtest loadtest-live messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ bench: setup
 loadtest: setup
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"
 	$(BIN)/python tests/load/run_loadtest.py
+
+# 300 participants poll the live page while the desk advances the queue; ends with one line:
+# live: users=… rps=… p50_ms=… p95_ms=… errors=…
+loadtest-live: setup
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"
+	$(BIN)/python tests/load/run_live_loadtest.py
 
 clean:
 	rm -rf var/broker var/private var/staticfiles
