@@ -136,6 +136,15 @@ def throwaway_database(workdir: Path) -> str:
     return f"sqlite:///{workdir / 'live-load.sqlite3'}"
 
 
+def drop_throwaway_database(url: str) -> None:
+    if url.startswith("postgres"):
+        base, _, name = url.rpartition("/")
+        subprocess.run(
+            ["psql", base + "/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name}"],
+            check=False,
+        )
+
+
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="listening-live-load-"))
     env = {
@@ -193,6 +202,7 @@ def main() -> int:
             text=True,
         ).stdout
     )  # fmt: skip
+    drop_throwaway_database(env["DATABASE_URL"])
     result = json.loads(result_path.read_text())
     state = result["state"]
     participants = result["participants"]
