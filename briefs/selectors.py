@@ -129,7 +129,7 @@ def pack_fingerprint(*, session: ListeningSession, filters: PackFilters) -> Pack
 
     Digests the matching interventions' small columns and tags, the listed organizations, the
     theme and region names, the held session's figures, the session and the template version,
-    in eight queries that read no texts. Two requests for unchanged inputs get the same hash;
+    in seven queries that read no texts. Two requests for unchanged inputs get the same hash;
     any change to what the pack shows changes it.
     """
     interventions = filter_pack_interventions(session=session, filters=filters).order_by("pk")

@@ -633,7 +633,7 @@ class HeldReport:
 def get_held_report(*, session: ListeningSession) -> HeldReport:
     """Counts of registrants by status, of attendees (who opened the join link from the
     platform or were marked by the desk, or spoke), of speakers and their contributions, each by
-    region and stakeholder type, and the languages spoken on the floor (three queries)."""
+    region and stakeholder type, and the languages spoken on the floor (two queries)."""
     rows = list(
         Registration.objects.filter(session=session).values_list(
             "pk",
@@ -644,14 +644,18 @@ def get_held_report(*, session: ListeningSession) -> HeldReport:
             "attended_at",
         )
     )
-    delivered = list(
+    outcomes = list(
         FloorRequest.objects.filter(
-            session=session, status=FloorRequestStatus.DELIVERED
-        ).values_list("registration_id", "language")
+            Q(status=FloorRequestStatus.DELIVERED) | Q(skip_reason=SkipReason.NOT_CONNECTED),
+            session=session,
+        ).values_list("registration_id", "language", "status")
     )
-    not_connected = FloorRequest.objects.filter(
-        session=session, skip_reason=SkipReason.NOT_CONNECTED
-    ).count()
+    delivered = [
+        (registration_id, language)
+        for registration_id, language, status in outcomes
+        if status == FloorRequestStatus.DELIVERED
+    ]
+    not_connected = len(outcomes) - len(delivered)
     speakers = {registration_id for registration_id, _language in delivered}
     by_status = dict.fromkeys(RegistrationStatus.values, 0)
     regions: dict[tuple, list[int]] = {}

@@ -10,7 +10,7 @@ def update_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listening", "0005_roles_registration_history"),
+        ("listening", "0006_unique_user_email"),
         ("sessions_app", "0003_live_session"),
         ("interventions", "0004_oral_channel"),
     ]
