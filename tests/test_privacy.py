@@ -183,6 +183,10 @@ def stored_pack_texts() -> dict[str, str]:
 def test_delete_account_withdraws_stored_packs_and_the_download_gives_the_anonymous_rebuild(
     client, wg3, django_capture_on_commit_callbacks
 ):
+    # Earlier tests in this process may have left packs in the private folder: start empty.
+    root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    for path in root.rglob("*.pdf"):
+        path.unlink()
     profile = ProfileFactory(full_name="Ana Ruizpack", organization="Red Migrantepack")
     me = profile.user
     session = ListeningSessionFactory()
