@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails point at the address the server listens on, unless SITE_URL says otherwise.
+SITE_URL ?= http://$(HOST):$(PORT)
+CELERY_SCHEDULE ?= var/celerybeat-schedule
+export SITE_URL
 
 .PHONY: run test setup migrate translations demo lint format bench loadtest loadtest-live messages clean
 
@@ -30,13 +34,18 @@ demo: migrate
 	$(MANAGE) seed_demo
 
 # Serve the site, run a Celery worker (with beat) and the outbox relay until Ctrl-C stops all.
+# Ctrl-C reaches every process; the trap (which runs once and never signals its own shell)
+# then asks the worker for a cold shutdown, stops the relay and waits for both, so nothing
+# outlives the command. A pack interrupted this way is restarted (late acknowledgement,
+# heartbeats).
 run: demo
-	@echo "Listening runs at http://$(HOST):$(PORT)/ (Ctrl-C stops all)"
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	@echo "Listening runs at $(SITE_URL)/ (Ctrl-C stops all)"
+	@trap 'kill -QUIT $$worker 2>/dev/null; kill -TERM $$relay 2>/dev/null; wait $$worker $$relay; exit 130' INT TERM; \
 	$(BIN)/celery -A listening worker --beat --loglevel=info --concurrency=2 \
-		--schedule=var/celerybeat-schedule & \
-	$(MANAGE) relay_outbox & \
-	$(MANAGE) runserver $(HOST):$(PORT)
+		--schedule=$(CELERY_SCHEDULE) & worker=$$!; \
+	$(MANAGE) relay_outbox & relay=$$!; \
+	$(MANAGE) runserver $(HOST):$(PORT); \
+	kill -QUIT $$worker 2>/dev/null; kill -TERM $$relay 2>/dev/null; wait $$worker $$relay
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)

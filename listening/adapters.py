@@ -31,11 +31,17 @@ class AccountAdapter(DefaultAccountAdapter):
         language = preferred_language(user=request.user)
         return translate_url(url, language) if language else url
 
+    def get_signup_redirect_url(self, request):
+        """A new account has no profile yet: confirming the email (which signs the person in)
+        leads to completing it, as the first sign-in does."""
+        return reverse("sessions_app:profile")
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Send allauth's email with every link to this site built from SITE_URL.
 
         allauth builds its links (confirmation, password reset, sign-up) from the request's
-        Host header, which a client chooses: a reset link must never point elsewhere.
+        Host header, which a client chooses: a reset link must never point elsewhere. The
+        closing line names the site and its public address (`site_url`).
         """
         request = self.request
         host = request.get_host() if request is not None else None
@@ -48,4 +54,8 @@ class AccountAdapter(DefaultAccountAdapter):
         site = SimpleNamespace(
             name=get_current_site(request).name, domain=urlsplit(settings.SITE_URL).netloc
         )
-        super().send_mail(template_prefix, email, {"current_site": site, **context, **links})
+        super().send_mail(
+            template_prefix,
+            email,
+            {"current_site": site, **context, **links, "site_url": settings.SITE_URL},
+        )

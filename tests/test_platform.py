@@ -539,3 +539,15 @@ def test_navigation_follows_the_permissions_the_pages_check(client, request, rol
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
     shown = [href for href in ("/en/interventions/approved/", "/en/packs/") if href in nav]
     assert shown == links
+
+
+def test_every_python_django_supports_from_3_11_is_accepted():
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    accepted = SpecifierSet(project["requires-python"])
+    assert [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if v in accepted] == [
+        "3.11", "3.12", "3.13", "3.14",
+    ]  # fmt: skip
