@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sessions_app.models import ListeningSession
 
@@ -48,13 +48,13 @@ def _pack_or_404(pk: int) -> BriefPack:
         raise Http404(_("No such input pack."))
 
 
-@require_GET
+@require_safe
 @pack_member_required
 def session_list(request):
     return render(request, "briefs/session_list.html", {"sessions": list_pack_sessions()})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @pack_member_required
 def session_packs(request, slug: str):
     session = _session_or_404(slug)
@@ -92,7 +92,7 @@ def _request_message(outcome) -> tuple[int, str]:
     return messages.SUCCESS, _("The pack has been requested. This page shows its progress.")
 
 
-@require_GET
+@require_safe
 @pack_member_required
 def pack_detail(request, pk: int):
     pack = _pack_or_404(pk)
@@ -107,7 +107,7 @@ def pack_detail(request, pk: int):
 ACTIVE = (PackStatus.QUEUED, PackStatus.RUNNING)
 
 
-@require_GET
+@require_safe
 @pack_member_required
 def pack_status(request, pk: int):
     pack = _pack_or_404(pk)
@@ -130,7 +130,7 @@ def pack_status(request, pk: int):
     )
 
 
-@require_GET
+@require_safe
 @pack_member_required
 def pack_download(request, pk: int):
     pack = _pack_or_404(pk)

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from sessions_app import selectors as session_selectors
 from sessions_app.models import ListeningSession
@@ -39,7 +39,7 @@ def _saved_message(request, intervention: Intervention, *, submitted: bool) -> N
         messages.success(request, _("Your draft was saved."))
 
 
-@require_GET
+@require_safe
 def session_detail(request, slug: str):
     """The public session page: the agenda with its speakers, and what the visitor may do."""
     session = public_session_or_404(slug)
@@ -65,7 +65,7 @@ def session_detail(request, slug: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def my_interventions(request):
     return render(
         request,
@@ -79,7 +79,7 @@ def my_interventions(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def create_intervention(request, session_slug: str):
     try:
         session = selectors.get_writable_session(slug=session_slug)
@@ -123,7 +123,7 @@ def create_intervention(request, session_slug: str):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit_intervention(request, pk: int):
     intervention = _own_intervention(request, pk)
     if not selectors.can_edit(intervention=intervention):
@@ -156,7 +156,7 @@ def edit_intervention(request, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def intervention_detail(request, pk: int):
     intervention = _own_intervention(request, pk)
     return render(
@@ -172,7 +172,7 @@ def intervention_detail(request, pk: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def propose_correction(request, pk: int):
     intervention = _own_intervention(request, pk)
     if not selectors.can_propose_correction(intervention=intervention):
@@ -201,7 +201,7 @@ def propose_correction(request, pk: int):
 
 @login_required
 @permission_required(DESK_PERMISSION, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def record_oral(request, pk: int):
     """The live desk records what a speaker said: it becomes an oral intervention."""
     floor_request = selectors.get_recordable_floor_request(pk=pk)
@@ -247,7 +247,7 @@ def record_oral(request, pk: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def withdraw_intervention(request, pk: int):
     intervention = _own_intervention(request, pk)
     if request.method == "POST":
@@ -271,7 +271,7 @@ def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
 
 @login_required
 @permission_required(BROWSE_PERMISSION, raise_exception=True)
-@require_GET
+@require_safe
 def approved_list(request):
     form, filters = _approved_selection(request)
     interventions = selectors.filter_public_approved_interventions(**filters)
@@ -290,7 +290,7 @@ def approved_list(request):
 
 @login_required
 @permission_required(BROWSE_PERMISSION, raise_exception=True)
-@require_GET
+@require_safe
 def approved_detail(request, pk: int):
     try:
         intervention = selectors.get_approved_intervention(pk=pk)
@@ -301,7 +301,7 @@ def approved_detail(request, pk: int):
 
 @login_required
 @permission_required(BROWSE_PERMISSION, raise_exception=True)
-@require_GET
+@require_safe
 def export_approved(request, fmt: str):
     _form, filters = _approved_selection(request)
     interventions = selectors.filter_public_approved_interventions(**filters)

@@ -14,7 +14,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from core.enums import HeartbeatKind
 from core.health import check_broker, check_database, check_heartbeat
@@ -24,20 +24,20 @@ from . import privacy as personal_data
 from .forms import DeleteAccountForm
 
 
-@require_GET
+@require_safe
 def home(request):
     sessions = list_public_sessions()
     return render(request, "home.html", {"sessions": sessions})
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico on pages that do not name an icon (the admin's)."""
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """200 when the database and the broker answer and a Celery worker, Celery beat and the
     outbox relay each beat recently; 503 naming what does not."""
@@ -62,7 +62,7 @@ def healthz(request):
 ROBOTS_DISALLOWED = ("/admin/", "/accounts/", "/privacy/my-data/", "/packs/", "/interventions/")
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     """Crawlers may read the public session pages, not accounts, admin or private pages."""
     lines = ["User-agent: *"]
@@ -72,7 +72,7 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def security_txt(request):
     """RFC 9116: whom to tell about a vulnerability; it expires within the year, so it is
     written afresh (from SECURITY_CONTACT and SITE_URL) on each request."""
@@ -98,7 +98,7 @@ def my_data(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def download_my_data(request):
     """The signed-in user's own data as a JSON download."""
     data = personal_data.export_personal_data(user=request.user)

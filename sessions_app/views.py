@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.http import parse_etags, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import livestate, selectors, services
 from .calendar import build_session_ics
@@ -42,7 +42,7 @@ def _status_message(registration: Registration) -> str:
     return _("Your registration is %(status)s.") % {"status": registration.get_status_display()}
 
 
-@require_GET
+@require_safe
 def session_list(request):
     return render(
         request, "sessions_app/session_list.html", {"sessions": selectors.list_public_sessions()}
@@ -50,7 +50,7 @@ def session_list(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def register(request, slug: str):
     session = public_session_or_404(slug)
     existing = selectors.get_registration(session=session, user=request.user)
@@ -88,7 +88,7 @@ def register(request, slug: str):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
     current = selectors.get_profile(user=request.user)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
@@ -130,7 +130,7 @@ def profile(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def my_sessions(request):
     registrations = list(selectors.list_my_registrations(user=request.user))
     for registration in registrations:
@@ -155,7 +155,7 @@ def _my_registration_or_404(request, pk: int) -> Registration:
 
 
 @login_required
-@require_GET
+@require_safe
 def registration_calendar(request, pk: int):
     registration = _my_registration_or_404(request, pk)
     content = build_session_ics(session=registration.session, registration=registration)
@@ -166,7 +166,7 @@ def registration_calendar(request, pk: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel_registration(request, pk: int):
     registration = _my_registration_or_404(request, pk)
     blocker = selectors.cancel_blocker(registration=registration, user=request.user)
@@ -301,7 +301,7 @@ def _refusal_page(request, slug: str, poll):
 
 
 @login_required
-@require_GET
+@require_safe
 def live_page(request, slug: str):
     poll = _viewer_poll(request, slug)
     if (refused := _refusal_page(request, slug, poll)) is not None:
@@ -335,7 +335,7 @@ def _state_response(tag: str, shared: livestate.SharedState, **extra) -> JsonRes
     return response
 
 
-@require_GET
+@require_safe
 def live_state(request, slug: str):
     """The live page's state as JSON, or 304 while nothing changed.
 
@@ -370,7 +370,7 @@ def live_state(request, slug: str):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def live_ask(request, slug: str):
     poll = _viewer_poll(request, slug)
     if (refused := _refusal_page(request, slug, poll)) is not None:
@@ -432,7 +432,7 @@ def live_withdraw(request, slug: str, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def live_join(request, slug: str):
     """Open the call's join link; while the session is live, this records attendance."""
     poll = _viewer_poll(request, slug)
@@ -471,7 +471,7 @@ def _desk_etag(session) -> str:
 
 
 @desk_required
-@require_GET
+@require_safe
 def live_desk(request, slug: str):
     session = _live_session_or_404(slug)
     context = _desk_context(request, session)
@@ -487,7 +487,7 @@ def live_desk(request, slug: str):
 
 
 @desk_required
-@require_GET
+@require_safe
 def live_desk_state(request, slug: str):
     """The desk's state as JSON (its queues as HTML); 304 while nothing changed."""
     polled = selectors.get_session_poll(slug=slug)
@@ -595,7 +595,7 @@ def live_desk_action(request, slug: str):
 
 @login_required
 @permission_required(REPORT_PERMISSION, raise_exception=True)
-@require_GET
+@require_safe
 def held_report(request, slug: str):
     session = _live_session_or_404(slug)
     return render(

@@ -8,10 +8,8 @@ from pathlib import Path
 import polib
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
-from interventions.models import Intervention
-from tests.factories import ListeningSessionFactory
+from tests.pages import PUBLIC, STAKEHOLDER, WORKING_GROUP, seed_pages_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\(|%[sd]|\{")
@@ -69,40 +67,7 @@ def texts(html: str, language: str) -> list[str]:
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    ListeningSessionFactory(slug="second-session", title="Second session")
-    stakeholder = Intervention.objects.filter(author__email="stakeholder@example.org")
-    return {
-        "mine": stakeholder.values_list("pk", flat=True).first(),
-        "approved": Intervention.objects.filter(status="approved").values_list("pk", flat=True)[0],
-    }
-
-
-PUBLIC = [
-    "/",
-    "/sessions/",
-    "/sessions/covid-19-regular-pathways/",
-    "/privacy/",
-    "/accounts/login/",
-    "/accounts/signup/",
-    "/accounts/password/reset/",
-]
-STAKEHOLDER = [
-    "/sessions/me/profile/",
-    "/sessions/second-session/register/",
-    "/sessions/me/sessions/",
-    "/interventions/",
-    "/interventions/new/covid-19-regular-pathways/",
-    "/interventions/{mine}/",
-    "/privacy/my-data/",
-    "/privacy/delete-account/",
-]
-WORKING_GROUP = [
-    "/interventions/approved/",
-    "/interventions/approved/{approved}/",
-    "/packs/",
-    "/packs/session/covid-19-regular-pathways/",
-]
+    return seed_pages_demo()
 
 
 def crawl(client, pages, language, demo):
