@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from listening.enums import Language
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from sessions_app.enums import AgendaItemKind
@@ -280,7 +281,8 @@ class InterventionAdmin(admin.ModelAdmin):
         "status",
         "channel",
         "delivered_at",
-        "texts_side_by_side",
+        "original_title",
+        "original_text",
         "session",
         "author",
         "title",
@@ -323,23 +325,32 @@ class InterventionAdmin(admin.ModelAdmin):
         if self.has_moderate_permission(request):
             moderation.append("decision")
         moderation += ["feedback", "internal_note"]
-        return [
-            (_("Moderation"), {"fields": moderation}),
-            (
-                _("Text"),
+        if obj is not None and obj.channel == Channel.ORAL:
+            # The secretariat records what was said (title, language, text) beside the English
+            # interpretation given on the call.
+            text = (
+                _("Text and English translation"),
                 {
-                    "fields": [
-                        "texts_side_by_side",
-                        *(
-                            ["title", "language", "body"]
-                            if obj is not None and obj.channel == Channel.ORAL
-                            else []
-                        ),
-                        "english_title",
-                        "english_text",
-                    ]
+                    "classes": ["intervention-text", "side-by-side"],
+                    "fields": ["title", "english_title", "body", "english_text", "language"],
                 },
-            ),
+            )
+        elif obj is not None and obj.language == Language.EN:
+            text = (_("Text"), {"classes": ["intervention-text"], "fields": ["title", "body"]})
+        else:
+            # Each English field beside the original it translates: a two-column grid,
+            # read row by row (original title, English title, original text, English text).
+            text = (
+                _("Text and English translation"),
+                {
+                    "classes": ["intervention-text", "side-by-side"],
+                    "fields": ["original_title", "english_title", "original_text", "english_text"],
+                },
+            )
+        return [
+            text,
+            # The decision comes after reading the text.
+            (_("Moderation"), {"fields": moderation}),
             (
                 _("About the intervention"),
                 {
@@ -408,10 +419,21 @@ class InterventionAdmin(admin.ModelAdmin):
     def has_translation(self, obj):
         return bool(obj.english_text) or obj.language == "en"
 
-    @admin.display(description=gettext_lazy("original and English translation"))
-    def texts_side_by_side(self, obj):
-        # A template renders the texts, so every user-written character is escaped.
-        return render_to_string("interventions/admin/_texts.html", {"intervention": obj})
+    # Templates render the originals, so every user-written character is escaped, and mark
+    # their language for screen readers.
+
+    @admin.display(description=gettext_lazy("original title"))
+    def original_title(self, obj):
+        return render_to_string(
+            "interventions/admin/_original.html", {"intervention": obj, "text": obj.title}
+        )
+
+    @admin.display(description=gettext_lazy("original text"))
+    def original_text(self, obj):
+        return render_to_string(
+            "interventions/admin/_original.html",
+            {"intervention": obj, "text": obj.body, "paragraphs": True},
+        )
 
     def changelist_view(self, request, extra_context=None):
         counts = selectors.count_interventions_by_status()

@@ -81,7 +81,7 @@ def test_french_intervention_is_approved_and_found_by_working_group(
     staff.goto("/en/admin/interventions/intervention/?status__exact=submitted")
     staff.get_by_role("link", name=FRENCH_TITLE).click()
     staff.wait_for_load_state()
-    assert FRENCH_BODY in staff.locator(".intervention-texts").inner_text()
+    assert FRENCH_BODY in staff.locator("fieldset.side-by-side").inner_text()
     staff.fill("input[name=english_title]", "Regularization suspended in Dakar")
     staff.fill(
         "textarea[name=english_text]",

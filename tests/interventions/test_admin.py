@@ -212,7 +212,7 @@ def test_change_form_side_by_side_escaped(client, secretariat, session):
     assert response.status_code == 200
     assert "<script>alert" not in response.text
     assert "<img src=x" not in response.text
-    assert 'class="intervention-texts"' in response.text
+    assert 'class="module aligned intervention-text side-by-side"' in response.text
     assert "Texte original &lt;script&gt;" in response.text
     assert "English &lt;script&gt;" in response.text
     assert "Only for staff" in response.text
