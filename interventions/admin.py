@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from listening.enums import Language
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from core.enums import Language
 from sessions_app.enums import AgendaItemKind
 from sessions_app.models import AgendaItem
 
