@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .enums import PackStatus
+from .enums import PackError, PackStage, PackStatus, describe
 
 
 def private_storage():
@@ -39,13 +39,20 @@ class BriefPack(models.Model):
         _("status"), max_length=10, choices=PackStatus.choices, default=PackStatus.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    stage = models.CharField(_("stage"), max_length=200, blank=True)
+    # A code and its parameters, put into words in the reader's language when shown.
+    stage = models.CharField(_("stage"), max_length=200, choices=PackStage.choices, blank=True)
+    stage_params = models.JSONField(_("stage parameters"), default=dict, blank=True)
     pdf = models.FileField(
         _("PDF"), storage=private_storage, upload_to=pack_upload_to, blank=True, max_length=300
     )
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     intervention_count = models.PositiveIntegerField(_("interventions"), null=True, blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True)
+    error_code = models.CharField(
+        _("failure"), max_length=20, choices=PackError.choices, blank=True
+    )
+    error_params = models.JSONField(_("failure parameters"), default=dict, blank=True)
+    # Words of a failure recorded before failures had codes.
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     render_seconds = models.FloatField(_("build time (s)"), null=True, blank=True)
@@ -79,6 +86,18 @@ class BriefPack(models.Model):
     @property
     def download_url(self) -> str:
         return reverse("briefs:download", kwargs={"pk": self.pk})
+
+    @property
+    def stage_text(self) -> str:
+        """The build's stage in the active language."""
+        return describe(PackStage, self.stage, self.stage_params) if self.stage else ""
+
+    @property
+    def error_text(self) -> str:
+        """Why the build failed, in the active language."""
+        if self.error_code:
+            return describe(PackError, self.error_code, self.error_params)
+        return self.error
 
     @property
     def is_downloadable(self) -> bool:

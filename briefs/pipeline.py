@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from sessions_app.models import ListeningSession
 
+from .enums import PackStage
 from .rendering import render_pdf
 from .sections import build_sections, render_document
 from .selectors import PackFilters, PackInputs, get_pack_inputs, pack_fingerprint
@@ -29,7 +29,8 @@ LAYOUT_CHECKPOINTS = 20
 CHARS_PER_PAGE = 2700
 PAGES_PER_INPUT_OVERHEAD = 0.12
 
-ProgressCallback = Callable[[int, str], None]
+# progress(percent, stage, **parameters of the stage)
+ProgressCallback = Callable[..., None]
 
 
 @dataclass
@@ -69,7 +70,7 @@ def compose_pack_html(
     progress: ProgressCallback | None = None,
 ) -> ComposedPack:
     """Read the inputs and render each section from its own inputs into the pack's HTML."""
-    report = progress or (lambda _progress, _stage: None)
+    report = progress or (lambda _progress, _stage, **_params: None)
     # Taken before the inputs are read: a change meanwhile gives a newer pack a newer hash.
     fingerprint = pack_fingerprint(session=session, filters=filters)
     inputs = get_pack_inputs(session=session, filters=filters)
@@ -80,7 +81,8 @@ def compose_pack_html(
         position = sections.index(section)
         report(
             low + (high - low) * position // len(sections),
-            _("rendering section “%(title)s”") % {"title": section.title},
+            PackStage.SECTION,
+            title=str(section.title),
         )
 
     html = render_document(
@@ -106,9 +108,9 @@ def generate_pack_pdf(
     writes it. Calls `progress(percent, stage)` along the way. Writes nothing to the database.
     Raises what the rendering raises.
     """
-    report = progress or (lambda _progress, _stage: None)
+    report = progress or (lambda _progress, _stage, **_params: None)
     started = time.perf_counter()
-    report(PROGRESS_COLLECTING, _("collecting inputs"))
+    report(PROGRESS_COLLECTING, PackStage.COLLECTING)
     composed = compose_pack_html(
         session=session, filters=filters, now=now or timezone.now(), progress=report
     )
@@ -125,13 +127,14 @@ def generate_pack_pdf(
             reached[0] = checkpoint
             report(
                 layout_low + (layout_high - layout_low) * checkpoint // LAYOUT_CHECKPOINTS,
-                _("laying out page %(page)d") % {"page": page},
+                PackStage.LAYOUT,
+                page=page,
             )
 
     rendered = render_pdf(
         html=composed.html,
         on_page=on_page,
-        on_write=lambda pages: report(PROGRESS_WRITING, _("writing PDF")),
+        on_write=lambda pages: report(PROGRESS_WRITING, PackStage.WRITING),
     )
     finished = time.perf_counter()
     return GeneratedPack(

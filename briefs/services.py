@@ -22,16 +22,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core.outbox import schedule_task
 from interventions.enums import InterventionKind
 from interventions.models import Region, Theme
 from sessions_app.models import ListeningSession
 
-from .enums import PackStatus
+from .enums import PackError, PackStage, PackStatus
 from .models import BriefPack, pack_upload_to
 from .pipeline import generate_pack_pdf
 from .selectors import PackFilters, pack_fingerprint
@@ -92,9 +91,6 @@ def request_brief_pack(
     filters = validate_pack_filters(themes=themes, regions=regions, kinds=kinds)
     fingerprint = pack_fingerprint(session=session, filters=filters)
     content_hash = fingerprint.content_hash
-    # The pack is English whatever the language of the page that asks for it.
-    with translation.override("en"):
-        waiting = _("waiting for a worker")
     with transaction.atomic():
         # Two identical requests at once (a double click) must not both build: the session
         # row serialises them, and the second finds the first one's pack.
@@ -118,7 +114,7 @@ def request_brief_pack(
             filters=filters.as_json(),
             content_hash=content_hash,
             intervention_count=fingerprint.intervention_count,
-            stage=waiting,
+            stage=PackStage.WAITING,
         )
         schedule_build(pack_id=pack.pk)
     pack.refresh_from_db()
@@ -144,7 +140,10 @@ def claim_brief_pack(*, pack_id: int) -> bool:
             heartbeat_at=timezone.now(),
             finished_at=None,
             attempts=F("attempts") + 1,
-            stage=_("collecting inputs"),
+            stage=PackStage.COLLECTING,
+            stage_params={},
+            error_code="",
+            error_params={},
             error="",
         )
     )
@@ -157,13 +156,15 @@ class PackProgress:
         self.pack_id = pack_id
         self.last = -1
 
-    def __call__(self, progress: int, stage: str) -> None:
+    def __call__(self, progress: int, stage: PackStage, **params) -> None:
         if progress <= self.last:
             return
         self.last = progress
         BriefPack.objects.filter(
             pk=self.pack_id, status=PackStatus.RUNNING, progress__lt=progress
-        ).update(progress=progress, stage=stage[:200], heartbeat_at=timezone.now())
+        ).update(
+            progress=progress, stage=stage, stage_params=params, heartbeat_at=timezone.now()
+        )
 
 
 @contextmanager
@@ -199,13 +200,17 @@ def keep_pack_alive(*, pack_id: int, interval: float | None = None) -> Iterator[
         thread.join(timeout=30)
 
 
-def fail_brief_pack(*, pack_id: int, reason: str) -> bool:
-    """Mark a running pack failed with a readable reason; no file is kept. False if not running."""
+def fail_brief_pack(*, pack_id: int, reason: PackError, **params) -> bool:
+    """Mark a running pack failed with the reason's code and parameters (put into words when
+    shown); no file is kept. False if not running."""
     return bool(
         BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
             status=PackStatus.FAILED,
-            error=reason[:2000],
-            stage=_("failed"),
+            error_code=reason,
+            error_params=params,
+            error="",
+            stage=PackStage.FAILED,
+            stage_params={},
             finished_at=timezone.now(),
             pdf="",
         )
@@ -230,24 +235,14 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
         )
     except SoftTimeLimitExceeded:
         minutes = max(1, round(settings.CELERY_TASK_SOFT_TIME_LIMIT / 60))
-        fail_brief_pack(
-            pack_id=pack_id,
-            reason=ngettext(
-                "The build took longer than the time limit of %(minutes)d minute. "
-                "Try again, or narrow the pack with filters.",
-                "The build took longer than the time limit of %(minutes)d minutes. "
-                "Try again, or narrow the pack with filters.",
-                minutes,
-            )
-            % {"minutes": minutes},
-        )
+        fail_brief_pack(pack_id=pack_id, reason=PackError.TIME_LIMIT, minutes=minutes)
         return BriefPack.objects.get(pk=pack_id)
     except Exception as exc:
         logger.exception("Input pack %s failed", pack_id)
         fail_brief_pack(
             pack_id=pack_id,
-            reason=_("The PDF could not be built (%(error)s).")
-            % {"error": f"{type(exc).__name__}: {exc}"[:500]},
+            reason=PackError.BUILD,
+            error=f"{type(exc).__name__}: {exc}"[:500],
         )
         return BriefPack.objects.get(pk=pack_id)
     storage = BriefPack._meta.get_field("pdf").storage
@@ -259,7 +254,8 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
         status=PackStatus.DONE,
         pdf=name,
         progress=100,
-        stage=_("ready"),
+        stage=PackStage.READY,
+        stage_params={},
         page_count=generated.page_count,
         intervention_count=generated.intervention_count,
         content_hash=generated.content_hash,
@@ -324,7 +320,10 @@ def retry_brief_pack(*, pack: BriefPack, user: AbstractBaseUser) -> BriefPack:
             .update(
                 status=PackStatus.QUEUED,
                 progress=0,
-                stage=_("waiting for a worker"),
+                stage=PackStage.WAITING,
+                stage_params={},
+                error_code="",
+                error_params={},
                 error="",
                 attempts=0,
                 restarts=0,
@@ -360,13 +359,10 @@ def requeue_lost_pack(*, pack_id: int, now: datetime | None = None) -> bool:
         lost = BriefPack.objects.filter(_lost(now=now), pk=pack_id)
         failed = lost.filter(attempts__gte=MAX_ATTEMPTS).update(
             status=PackStatus.FAILED,
-            error=_(
-                "The build stopped without finishing %(attempts)d times: its worker was lost "
-                "(stopped, restarted or out of memory). Try again, or narrow the pack with "
-                "filters."
-            )
-            % {"attempts": MAX_ATTEMPTS},
-            stage=_("failed"),
+            error_code=PackError.WORKER_LOST,
+            error_params={"attempts": MAX_ATTEMPTS},
+            stage=PackStage.FAILED,
+            stage_params={},
             finished_at=now,
         )
         if failed:
@@ -375,7 +371,8 @@ def requeue_lost_pack(*, pack_id: int, now: datetime | None = None) -> bool:
             status=PackStatus.QUEUED,
             restarts=F("restarts") + 1,
             heartbeat_at=None,
-            stage=_("waiting for a worker: the previous one was lost, so the build restarts"),
+            stage=PackStage.RESTARTING,
+            stage_params={},
         )
         if requeued:
             schedule_build(pack_id=pack_id)

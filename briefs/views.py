@@ -117,10 +117,10 @@ def pack_status(request, pk: int):
             "status": pack.status,
             "status_display": pack.get_status_display(),
             "progress": pack.progress,
-            "stage": pack.stage,
+            "stage": pack.stage_text,
             "page_count": pack.page_count,
             "intervention_count": pack.intervention_count,
-            "error": pack.error,
+            "error": pack.error_text,
             "restarts": pack.restarts,
             "download_url": (
                 request.build_absolute_uri(pack.download_url) if pack.is_downloadable else None

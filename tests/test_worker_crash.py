@@ -175,7 +175,7 @@ def test_a_build_past_the_soft_time_limit_fails_cleanly(
     finally:
         kill(worker)
     assert failed.status == "failed"
-    assert failed.error == (
+    assert failed.error_text == (
         "The build took longer than the time limit of 1 minute. "
         "Try again, or narrow the pack with filters."
     )

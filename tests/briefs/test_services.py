@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from briefs.enums import PackStatus
+from briefs.enums import PackStage, PackStatus, describe
 from briefs.models import BriefPack
 from briefs.pipeline import generate_pack_pdf
 from briefs.sections import build_sections
@@ -95,7 +95,12 @@ def test_task_builds_the_pack_into_private_storage(pack_session, wg3, approved):
 
     pack.refresh_from_db()
     assert pack.status == PackStatus.DONE
-    assert (pack.progress, pack.stage, pack.error) == (100, "ready", "")
+    assert (pack.progress, pack.stage, pack.stage_text, pack.error_text) == (
+        100,
+        "ready",
+        "ready",
+        "",
+    )
     assert pack.intervention_count == 1
     assert pack.page_count >= 5
     assert pack.attempts == 1
@@ -174,19 +179,20 @@ def test_claim_is_a_conditional_update(pack_session):
     assert claim_brief_pack(pack_id=pack.pk) is True
     assert claim_brief_pack(pack_id=pack.pk) is False
     pack.refresh_from_db()
-    assert (pack.status, pack.attempts, pack.stage) == ("running", 1, "collecting inputs")
+    assert (pack.status, pack.attempts, pack.stage) == ("running", 1, "collecting")
 
 
 def test_progress_only_moves_forward(pack_session):
     pack = BriefPackFactory(session=pack_session)
     claim_brief_pack(pack_id=pack.pk)
     progress = PackProgress(pack_id=pack.pk)
-    progress(40, "laying out page 40")
-    PackProgress(pack_id=pack.pk)(30, "an older report")
-    progress(20, "ignored")
+    progress(40, PackStage.LAYOUT, page=40)
+    PackProgress(pack_id=pack.pk)(30, PackStage.WRITING)
+    progress(20, PackStage.COLLECTING)
 
     pack.refresh_from_db()
-    assert (pack.progress, pack.stage) == (40, "laying out page 40")
+    assert (pack.progress, pack.stage, pack.stage_params) == (40, "layout", {"page": 40})
+    assert pack.stage_text == "laying out page 40"
 
 
 def test_a_failing_build_marks_the_pack_failed_without_a_file(pack_session, wg3, approved):
@@ -198,7 +204,8 @@ def test_a_failing_build_marks_the_pack_failed_without_a_file(pack_session, wg3,
 
     pack.refresh_from_db()
     assert pack.status == PackStatus.FAILED
-    assert pack.error.startswith("The PDF could not be built (TypeError")
+    assert (pack.error_code, pack.stage) == ("build", "failed")
+    assert pack.error_text.startswith("The PDF could not be built (TypeError")
     assert pack.pdf.name == ""
     assert pack.is_downloadable is False
 
@@ -287,13 +294,17 @@ def test_packs_whose_worker_went_silent_are_requeued_then_failed(pack_session):
     statuses = dict(BriefPack.objects.values_list("pk", "status"))
     assert statuses == {recent.pk: "running", lost.pk: "queued", hopeless.pk: "failed"}
     hopeless.refresh_from_db()
-    assert hopeless.error == (
+    assert (hopeless.error_code, hopeless.error_params) == ("worker_lost", {"attempts": 3})
+    assert hopeless.error_text == (
         "The build stopped without finishing 3 times: its worker was lost (stopped, restarted "
         "or out of memory). Try again, or narrow the pack with filters."
     )
     lost.refresh_from_db()
     assert (lost.progress, lost.restarts, lost.heartbeat_at) == (30, 1, None)  # bar kept
-    assert lost.stage == "waiting for a worker: the previous one was lost, so the build restarts"
+    assert (lost.stage, lost.stage_text) == (
+        "restarting",
+        "waiting for a worker: the previous one was lost, so the build restarts",
+    )
     assert lost.was_restarted is True
     assert requeue_stuck_packs() == 0
 
@@ -347,7 +358,9 @@ def test_a_build_reports_its_stages_in_order(pack_session, approved):
         generate_pack_pdf(
             session=pack_session,
             filters=PackFilters(),
-            progress=lambda percent, stage: reports.append((percent, stage)),
+            progress=lambda percent, stage, **params: reports.append(
+                (percent, describe(PackStage, stage, params))
+            ),
         )
 
     percents = [percent for percent, _ in reports]

@@ -121,7 +121,11 @@ def test_downloading_a_pack_being_built_leads_to_its_progress(client, wg3, pack_
 def test_status_view_reports_progress_as_json(client, wg3, pack_session):
     client.force_login(wg3)
     pack = BriefPackFactory(
-        session=pack_session, status="running", progress=42, stage="laying out page 40"
+        session=pack_session,
+        status="running",
+        progress=42,
+        stage="layout",
+        stage_params={"page": 40},
     )
 
     response = client.get(reverse("briefs:status", kwargs={"pk": pack.pk}))
@@ -144,7 +148,11 @@ def test_status_view_reports_progress_as_json(client, wg3, pack_session):
 def test_pack_page_shows_the_status_without_javascript(client, wg3, pack_session):
     client.force_login(wg3)
     pack = BriefPackFactory(
-        session=pack_session, status="running", progress=57, stage="laying out page 12"
+        session=pack_session,
+        status="running",
+        progress=57,
+        stage="layout",
+        stage_params={"page": 12},
     )
 
     html = client.get(reverse("briefs:detail", kwargs={"pk": pack.pk})).content.decode()
@@ -380,3 +388,38 @@ def test_the_page_of_a_pack_whose_worker_was_lost_says_the_build_restarted(clien
     assert status["stage"] == (
         "waiting for a worker: the previous one was lost, so the build restarts"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "stage", "error"),
+    [
+        (
+            "fr",
+            "mise en page de la page 12",
+            "La génération a dépassé la durée maximale de 15 minutes.",
+        ),
+        ("es", "maquetando la página 12", "La generación superó el tiempo límite de 15 minutos."),
+    ],
+)
+def test_stage_and_error_are_shown_in_the_page_language(
+    client, wg3_user, pack_session, language, stage, error
+):
+    client.force_login(wg3_user)
+    running = BriefPackFactory(
+        session=pack_session, status="running", stage="layout", stage_params={"page": 12}
+    )
+    failed = BriefPackFactory(
+        session=pack_session,
+        status="failed",
+        stage="failed",
+        error_code="time_limit",
+        error_params={"minutes": 15},
+    )
+
+    page = client.get(f"/{language}/packs/{running.pk}/").content.decode()
+    status = client.get(f"/{language}/packs/{running.pk}/status/").json()
+    failed_page = client.get(f"/{language}/packs/{failed.pk}/").content.decode()
+
+    assert f"<span data-pack-stage>{stage}</span>" in page
+    assert status["stage"] == stage
+    assert error in failed_page

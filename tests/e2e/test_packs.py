@@ -93,8 +93,10 @@ def test_pack_pages_have_no_accessibility_violations(page, language):
     user = UserFactory(wg3=True)
     done = BriefPackFactory(session=session, requested_by=user)
     task_build_brief_pack(pack_id=done.pk)
-    running = BriefPackFactory(session=session, status="running", progress=35, stage="writing PDF")
-    failed = BriefPackFactory(session=session, status="failed", error="The PDF could not be built.")
+    running = BriefPackFactory(session=session, status="running", progress=35, stage="writing")
+    failed = BriefPackFactory(
+        session=session, status="failed", error_code="build", error_params={"error": "ValueError"}
+    )
     sign_in(page, user.email)
     options = {
         "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},

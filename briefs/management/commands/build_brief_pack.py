@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from briefs.enums import PackStage, describe
 from briefs.pipeline import generate_pack_pdf
 from briefs.selectors import get_pack_session
 from briefs.services import validate_pack_filters
@@ -37,8 +38,8 @@ class Command(BaseCommand):
         if not output.parent.is_dir():
             raise CommandError(f"No such folder: {output.parent}")
 
-        def progress(percent: int, stage: str) -> None:
-            self.stdout.write(f"[{percent:3d}%] {stage}")
+        def progress(percent: int, stage: PackStage, **params) -> None:
+            self.stdout.write(f"[{percent:3d}%] {describe(PackStage, stage, params)}")
 
         with translation.override("en"):
             generated = generate_pack_pdf(session=session, filters=filters, progress=progress)
