@@ -14,6 +14,7 @@ from sessions_app.models import ListeningSession
 from sessions_app.views import public_session_or_404
 
 from . import exports, selectors, services
+from .enums import InterventionStatus
 from .forms import ApprovedFilterForm, CorrectionForm, InterventionForm, OralRecordForm
 from .models import Intervention
 from .services import EDITABLE_STATUSES, FINAL_STATUSES, SubmissionRefused
@@ -33,7 +34,11 @@ def _own_intervention(request, pk: int) -> Intervention:
 def _saved_message(request, intervention: Intervention, *, submitted: bool) -> None:
     if submitted:
         messages.success(
-            request, _("Your intervention was submitted. The secretariat will review it.")
+            request,
+            _(
+                "Your intervention was submitted. The secretariat will review it and email you "
+                "its decision."
+            ),
         )
     else:
         messages.success(request, _("Your draft was saved."))
@@ -60,6 +65,29 @@ def session_detail(request, slug: str):
             if blocker not in (None, "already_registered")
             else "",
             "can_write": selectors.writing_blocker(session=session, user=request.user) is None,
+        },
+    )
+
+
+@login_required
+@require_safe
+def my_sessions(request):
+    """The person's registrations, each with a way to write for it while they may."""
+    registrations = list(session_selectors.list_my_registrations(user=request.user))
+    writable = set(
+        selectors.list_sessions_open_for_writing(user=request.user).values_list("pk", flat=True)
+    )
+    for registration in registrations:
+        registration.can_write = registration.session_id in writable
+        registration.can_cancel = (
+            session_selectors.cancel_blocker(registration=registration, user=request.user) is None
+        )
+    return render(
+        request,
+        "sessions_app/my_sessions.html",
+        {
+            "registrations": registrations,
+            "profile": session_selectors.get_profile(user=request.user),
         },
     )
 
@@ -167,6 +195,8 @@ def intervention_detail(request, pk: int):
             "can_edit": selectors.can_edit(intervention=intervention),
             "can_withdraw": intervention.status not in FINAL_STATUSES,
             "can_correct": selectors.can_propose_correction(intervention=intervention),
+            "awaiting_review": intervention.status == InterventionStatus.SUBMITTED
+            and not intervention.is_oral,
         },
     )
 

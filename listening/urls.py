@@ -13,6 +13,7 @@ from .i18n import set_language
 # sessions and interventions apps know (see sessions_app/urls.py).
 session_patterns = [
     *sessions_app.urls.urlpatterns,
+    path("me/sessions/", interventions.views.my_sessions, name="my_sessions"),
     path("<slug:slug>/", interventions.views.session_detail, name="detail"),
 ]
 

@@ -129,24 +129,6 @@ def profile(request):
     )
 
 
-@login_required
-@require_safe
-def my_sessions(request):
-    registrations = list(selectors.list_my_registrations(user=request.user))
-    for registration in registrations:
-        registration.can_cancel = (
-            selectors.cancel_blocker(registration=registration, user=request.user) is None
-        )
-    return render(
-        request,
-        "sessions_app/my_sessions.html",
-        {
-            "registrations": registrations,
-            "profile": selectors.get_profile(user=request.user),
-        },
-    )
-
-
 def _my_registration_or_404(request, pk: int) -> Registration:
     try:
         return selectors.get_my_registration(user=request.user, pk=pk)
