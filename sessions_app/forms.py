@@ -10,11 +10,7 @@ from .countries import COUNTRY_REGION
 from .enums import Credit, StakeholderType
 from .models import AgendaItem
 from .selectors import active_regions
-from .timezones import available_time_zones
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(available_time_zones())]
+from .timezones import parse_time_zone, time_zone_choices, zone_name
 
 
 class ProfileForm(forms.Form):
@@ -51,6 +47,13 @@ class ProfileForm(forms.Form):
         )
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
         self.fields["organization"].widget.attrs["autocomplete"] = "organization"
+        # A zone chosen before the list kept only canonical names stays choosable.
+        current = self.initial.get("time_zone") or self.data.get("time_zone")
+        if current and parse_time_zone(current) and current not in dict(time_zone_choices()):
+            self.fields["time_zone"].choices = [
+                (current, zone_name(current)),
+                *time_zone_choices(),
+            ]
 
 
 class RegistrationForm(forms.Form):
