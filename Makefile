@@ -63,7 +63,7 @@ messages: $(STAMP)
 	$(MANAGE) makemessages --locale fr --locale es --no-obsolete --no-location \
 		--ignore ".venv/*" --ignore "var/*" --ignore "tests/*"
 	$(MANAGE) makemessages --domain djangojs --locale fr --locale es --no-obsolete --no-location \
-		--ignore ".venv/*" --ignore "var/*"
+		--ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"
 	$(MANAGE) compiletranslations
 
 bench: setup

@@ -60,9 +60,7 @@ class InterventionForm(forms.ModelForm):
         }
         labels = {"body": _("Your intervention")}
         help_texts = {
-            "countries": _(
-                "Optional: the countries it concerns. Hold Ctrl (or Cmd) to choose several."
-            ),
+            "countries": _("Optional: the countries it concerns; choose as many as apply."),
             "deliver_orally": _(
                 "The secretariat may then invite you to speak during an open-floor segment."
             ),
@@ -76,6 +74,16 @@ class InterventionForm(forms.ModelForm):
         self.fields["regions"].queryset = selectors.active_regions()
         self.fields["kind"].choices = InterventionKind.choices
         self.fields["language"].choices = Language.choices
+        # A searchable list (static/js/searchable-select.js); a plain multiple select without
+        # JavaScript.
+        self.fields["countries"].widget.attrs.update(
+            {
+                "data-searchable": "",
+                "data-placeholder": _("Type a country’s name"),
+                "data-no-results": _("No country matches"),
+                "data-remove-label": _("Remove"),
+            }
+        )
         body = self.fields["body"]
         body.max_length = settings.INTERVENTION_MAX_CHARS
         body.validators.append(MaxLengthValidator(body.max_length))
