@@ -28,6 +28,15 @@ logger = logging.getLogger(__name__)
 ASSET_SCHEME = "pack-asset"
 ASSETS_DIR = (Path(__file__).resolve().parent / "assets").resolve()
 BASE_URL = f"{ASSET_SCHEME}:/"
+# A tagged PDF (PDF/UA-1): headings, lists, tables and figures keep their structure for
+# screen readers, each chart its text alternative, the document its language and title.
+WRITE_OPTIONS = {
+    "attachments": [],
+    "pdf_forms": False,
+    "custom_metadata": False,
+    "pdf_variant": "pdf/ua-1",
+    "pdf_tags": True,
+}
 
 
 class RefusedURL(ValueError):
@@ -132,7 +141,7 @@ def render_pdf(
             page.links = [link for link in page.links if link[0] != "attachment"]
         if on_write is not None:
             on_write(len(document.pages))
-        pdf = document.write_pdf(attachments=[], pdf_forms=False, custom_metadata=False)
+        pdf = document.write_pdf(**WRITE_OPTIONS)
     return RenderedPDF(
         pdf=pdf,
         page_count=len(document.pages),
@@ -143,5 +152,8 @@ def render_pdf(
 
 
 def render_pdf_plain(*, html: str) -> bytes:
-    """WeasyPrint with nothing around it, for the benchmark's floor (same fetcher, no hooks)."""
-    return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=PackURLFetcher()).write_pdf()
+    """WeasyPrint with nothing around it, for the benchmark's floor (same fetcher and output
+    options, no hooks)."""
+    return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=PackURLFetcher()).write_pdf(
+        **WRITE_OPTIONS
+    )
