@@ -394,3 +394,40 @@ def test_staff_edits_and_a_refused_slot_change_nothing_together(client, secretar
         )
     intervention.refresh_from_db()
     assert (intervention.english_title, intervention.status) == (before, S.SUBMITTED)
+
+
+def test_change_form_sets_each_english_field_beside_its_original_before_the_decision(
+    client, secretariat, session
+):
+    long_title = "Régularisation " + "très " * 35 + "longue"
+    intervention = _in_status(
+        session, S.SUBMITTED, language="fr", title=long_title, body="Texte original"
+    )
+    client.force_login(secretariat)
+    html = client.get(_change_url(intervention)).content.decode()
+
+    order = [
+        html.index(marker)
+        for marker in (
+            'class="module aligned intervention-text side-by-side"',
+            "field-original_title",
+            'name="english_title"',
+            "field-original_text",
+            'name="english_text"',
+            'name="decision"',
+        )
+    ]
+    assert order == sorted(order)
+    assert f'<div class="original" lang="fr"><strong>{long_title}</strong></div>' in html
+
+
+def test_change_form_of_an_english_intervention_has_no_translation_fields(
+    client, secretariat, session
+):
+    intervention = _in_status(session, S.SUBMITTED, language="en", title="In English")
+    client.force_login(secretariat)
+    response = client.get(_change_url(intervention))
+    assert 'class="module aligned intervention-text"' in response.text
+    assert {"english_title", "english_text"} & set(
+        response.context["adminform"].form.fields
+    ) == set()
