@@ -6,6 +6,8 @@ from django.utils.translation import ngettext
 from .models import BriefPack
 from .services import retry_brief_pack
 
+CODED_FIELDS = ["stage", "stage_params", "error_code", "error_params", "error"]
+
 
 @admin.register(BriefPack)
 class BriefPackAdmin(admin.ModelAdmin):
@@ -20,8 +22,22 @@ class BriefPackAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "session"]
     list_select_related = ["session", "requested_by"]
-    readonly_fields = [f.name for f in BriefPack._meta.fields]
+    # The stage and the failure in words (in the reader's language), not their stored codes.
+    exclude = CODED_FIELDS
+    readonly_fields = [
+        *(f.name for f in BriefPack._meta.fields if f.name not in CODED_FIELDS),
+        "stage_text",
+        "error_text",
+    ]
     actions = ["retry_failed_packs"]
+
+    @admin.display(description=_("stage"))
+    def stage_text(self, pack):
+        return pack.stage_text
+
+    @admin.display(description=_("error"))
+    def error_text(self, pack):
+        return pack.error_text
 
     def has_add_permission(self, request):
         return False

@@ -423,3 +423,22 @@ def test_stage_and_error_are_shown_in_the_page_language(
     assert f"<span data-pack-stage>{stage}</span>" in page
     assert status["stage"] == stage
     assert error in failed_page
+
+
+def test_admin_shows_the_stage_and_failure_in_words(client, pack_session):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser(
+        "root@example.org", "root@example.org", "x"
+    )
+    client.force_login(admin_user)
+    pack = BriefPackFactory(
+        session=pack_session,
+        status="failed",
+        stage="failed",
+        error_code="worker_lost",
+        error_params={"attempts": 3},
+    )
+    html = client.get(f"/fr/admin/briefs/briefpack/{pack.pk}/change/").content.decode()
+    assert "La génération s’est interrompue avant la fin à 3 reprises" in html
+    assert "%(attempts)d" not in html
