@@ -321,10 +321,10 @@ class InterventionAdmin(admin.ModelAdmin):
         return fields
 
     def get_fieldsets(self, request, obj=None):
-        moderation = ["status"]
+        # The feedback first, then the decision that sends it ("the feedback above").
+        moderation = ["status", "feedback", "internal_note"]
         if self.has_moderate_permission(request):
             moderation.append("decision")
-        moderation += ["feedback", "internal_note"]
         if obj is not None and obj.channel == Channel.ORAL:
             # The secretariat records what was said (title, language, text) beside the English
             # interpretation given on the call.

@@ -414,6 +414,7 @@ def test_change_form_sets_each_english_field_beside_its_original_before_the_deci
             'name="english_title"',
             "field-original_text",
             'name="english_text"',
+            'name="feedback"',
             'name="decision"',
         )
     ]
