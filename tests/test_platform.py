@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
+from packaging.specifiers import SpecifierSet
 
 from core import health
 from core.enums import HeartbeatKind, OutboxStatus
@@ -542,10 +544,6 @@ def test_navigation_follows_the_permissions_the_pages_check(client, request, rol
 
 
 def test_every_python_django_supports_from_3_11_is_accepted():
-    import tomllib
-
-    from packaging.specifiers import SpecifierSet
-
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     accepted = SpecifierSet(project["requires-python"])
     assert [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if v in accepted] == [

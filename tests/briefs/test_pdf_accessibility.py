@@ -17,8 +17,7 @@ from briefs.pipeline import generate_pack_pdf
 from briefs.rendering import render_pdf
 from briefs.selectors import PackFilters
 from interventions.models import Theme
-
-from .conftest import pdf_text
+from tests.helpers import pdf_text
 
 MULTILINGUAL = (
     "Latin: Ça été ñandú żółć. Arabic: العمال المهاجرون فقدوا تصاريحهم. "

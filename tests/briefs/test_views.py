@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -426,8 +427,6 @@ def test_stage_and_error_are_shown_in_the_page_language(
 
 
 def test_admin_shows_the_stage_and_failure_in_words(client, pack_session):
-    from django.contrib.auth import get_user_model
-
     admin_user = get_user_model().objects.create_superuser(
         "root@example.org", "root@example.org", "x"
     )

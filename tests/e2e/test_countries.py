@@ -6,8 +6,7 @@ from playwright.sync_api import expect
 
 from interventions.models import Intervention
 from sessions_app.enums import RegistrationStatus
-
-from ..factories import (
+from tests.factories import (
     PASSWORD,
     ListeningSessionFactory,
     ProfileFactory,

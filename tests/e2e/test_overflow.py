@@ -5,10 +5,8 @@ import pytest
 
 from briefs.enums import PackStatus
 from interventions.models import Intervention
-from listening.roles import SECRETARIAT, WORKING_GROUP
 from sessions_app.enums import RegistrationStatus
-
-from ..factories import (
+from tests.factories import (
     PASSWORD,
     BriefPackFactory,
     InterventionFactory,
@@ -64,8 +62,8 @@ def hostile(transactional_db):
         session=session, author=author, language="es", title="Título" + WORD, body=LONG
     )
     Intervention.objects.filter(pk=spanish.pk).update(status="submitted")
-    UserFactory(email="staff@example.org", is_staff=True, groups=[SECRETARIAT])
-    reader = UserFactory(email="wg3@example.org", groups=[WORKING_GROUP])
+    UserFactory(email="staff@example.org", secretariat=True)
+    reader = UserFactory(email="wg3@example.org", wg3=True)
     pack = BriefPackFactory(session=session, requested_by=reader, status=PackStatus.DONE)
     return {"session": session, "mine": mine, "spanish": spanish, "pack": pack}
 

@@ -400,8 +400,8 @@ def test_change_form_sets_each_english_field_beside_its_original_before_the_deci
     client, secretariat, session
 ):
     long_title = "Régularisation " + "très " * 35 + "longue"
-    intervention = _in_status(
-        session, S.SUBMITTED, language="fr", title=long_title, body="Texte original"
+    intervention = InterventionFactory(
+        session=session, status=S.SUBMITTED, language="fr", title=long_title, body="Texte"
     )
     client.force_login(secretariat)
     html = client.get(_change_url(intervention)).content.decode()
@@ -425,7 +425,9 @@ def test_change_form_sets_each_english_field_beside_its_original_before_the_deci
 def test_change_form_of_an_english_intervention_has_no_translation_fields(
     client, secretariat, session
 ):
-    intervention = _in_status(session, S.SUBMITTED, language="en", title="In English")
+    intervention = InterventionFactory(
+        session=session, status=S.SUBMITTED, language="en", title="In English"
+    )
     client.force_login(secretariat)
     response = client.get(_change_url(intervention))
     assert 'class="module aligned intervention-text"' in response.text

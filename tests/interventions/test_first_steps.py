@@ -6,9 +6,13 @@ from django.urls import reverse
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention
 from sessions_app.enums import RegistrationStatus, SessionStatus
-
-from ..factories import ListeningSessionFactory, ProfileFactory, RegistrationFactory, UserFactory
-from .conftest import form_data
+from tests.factories import (
+    ListeningSessionFactory,
+    ProfileFactory,
+    RegistrationFactory,
+    UserFactory,
+)
+from tests.helpers import intervention_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +73,7 @@ def test_submitting_leads_to_a_page_that_says_what_happens_next(
     client.force_login(author)
     response = client.post(
         reverse("interventions:create", kwargs={"session_slug": session.slug}),
-        form_data(theme, region, submit="1"),
+        intervention_form_data(theme, region, submit="1"),
         follow=True,
     )
 
@@ -84,7 +88,7 @@ def test_a_draft_does_not_say_what_happens_after_review(client, session, author,
     client.force_login(author)
     response = client.post(
         reverse("interventions:create", kwargs={"session_slug": session.slug}),
-        form_data(theme, region, save="1"),
+        intervention_form_data(theme, region, save="1"),
         follow=True,
     )
     assert NEXT_STEPS not in response.content.decode()

@@ -8,9 +8,12 @@ from django.contrib.auth.models import Permission
 
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention
-from listening.roles import WORKING_GROUP
-
-from ..factories import InterventionFactory, ListeningSessionFactory, ProfileFactory, UserFactory
+from tests.factories import (
+    InterventionFactory,
+    ListeningSessionFactory,
+    ProfileFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,7 @@ def navigation(client, path="/en/") -> list[tuple[str, str]]:
 
 
 def test_working_group_navigation_starts_with_its_work(client):
-    client.force_login(UserFactory(groups=[WORKING_GROUP]))
+    client.force_login(UserFactory(wg3=True))
     links = navigation(client)
     assert links[:4] == [
         ("/en/interventions/approved/", "Approved inputs"),
@@ -59,7 +62,7 @@ def test_approved_inputs_say_each_session_once(client):
     for session in (first, first, first, second, second):
         intervention = InterventionFactory(session=session)
         Intervention.objects.filter(pk=intervention.pk).update(status=S.APPROVED)
-    client.force_login(UserFactory(groups=[WORKING_GROUP]))
+    client.force_login(UserFactory(wg3=True))
 
     html = client.get("/en/interventions/approved/").content.decode()
 

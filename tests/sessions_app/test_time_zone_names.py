@@ -6,8 +6,7 @@ import pytest
 
 from sessions_app.forms import ProfileForm
 from sessions_app.timezones import same_as_utc, time_zone_choices, zone_name
-
-from ..factories import ListeningSessionFactory
+from tests.factories import ListeningSessionFactory
 
 pytestmark = pytest.mark.django_db
 
