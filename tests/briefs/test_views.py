@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -403,9 +402,9 @@ def test_the_page_of_a_pack_whose_worker_was_lost_says_the_build_restarted(clien
     ],
 )
 def test_stage_and_error_are_shown_in_the_page_language(
-    client, wg3_user, pack_session, language, stage, error
+    client, wg3, pack_session, language, stage, error
 ):
-    client.force_login(wg3_user)
+    client.force_login(wg3)
     running = BriefPackFactory(
         session=pack_session, status="running", stage="layout", stage_params={"page": 12}
     )
@@ -426,11 +425,8 @@ def test_stage_and_error_are_shown_in_the_page_language(
     assert error in failed_page
 
 
-def test_admin_shows_the_stage_and_failure_in_words(client, pack_session):
-    admin_user = get_user_model().objects.create_superuser(
-        "root@example.org", "root@example.org", "x"
-    )
-    client.force_login(admin_user)
+def test_admin_shows_the_stage_and_failure_in_words(client, superuser, pack_session):
+    client.force_login(superuser)
     pack = BriefPackFactory(
         session=pack_session,
         status="failed",
