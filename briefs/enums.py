@@ -15,8 +15,9 @@ class PackStage(models.TextChoices):
     and put into words only when shown, in the reader's language."""
 
     WAITING = "waiting", _("waiting for a worker")
-    RESTARTING = "restarting", _(
-        "waiting for a worker: the previous one was lost, so the build restarts"
+    RESTARTING = (
+        "restarting",
+        _("waiting for a worker: the previous one was lost, so the build restarts"),
     )
     COLLECTING = "collecting", _("collecting inputs")
     # Translators: %(title)s is the title of a section of the input pack.

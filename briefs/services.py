@@ -162,9 +162,7 @@ class PackProgress:
         self.last = progress
         BriefPack.objects.filter(
             pk=self.pack_id, status=PackStatus.RUNNING, progress__lt=progress
-        ).update(
-            progress=progress, stage=stage, stage_params=params, heartbeat_at=timezone.now()
-        )
+        ).update(progress=progress, stage=stage, stage_params=params, heartbeat_at=timezone.now())
 
 
 @contextmanager

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                     ("build", "The PDF could not be built (%(error)s)."),
                     (
                         "worker_lost",
-                        "The build stopped without finishing %(attempts)d times (the worker was stopped or ran out of memory). Try again, or narrow the pack with filters.",
+                        "The build stopped without finishing %(attempts)d times: its worker was lost (stopped, restarted or out of memory). Try again, or narrow the pack with filters.",
                     ),
                 ],
                 max_length=20,
@@ -68,6 +68,10 @@ class Migration(migrations.Migration):
                 blank=True,
                 choices=[
                     ("waiting", "waiting for a worker"),
+                    (
+                        "restarting",
+                        "waiting for a worker: the previous one was lost, so the build restarts",
+                    ),
                     ("collecting", "collecting inputs"),
                     ("section", "rendering section “%(title)s”"),
                     ("layout", "laying out page %(page)d"),
