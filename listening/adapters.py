@@ -57,5 +57,10 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_mail(
             template_prefix,
             email,
-            {"current_site": site, **context, **links, "site_url": settings.SITE_URL},
+            {
+                "current_site": site,
+                **context,
+                **links,
+                "site_url": settings.SITE_URL.rstrip("/") + "/",
+            },
         )

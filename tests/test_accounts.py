@@ -44,14 +44,14 @@ def test_verification_email_names_the_site_and_no_username(client, settings):
     assert lines[0] == "Hello from Listening — UN Network on Migration!"
     assert "127.0.0.1:8000" not in message.body
     assert f" {username} " not in message.body
-    assert lines[-1] == "http://127.0.0.1:8101"
+    assert lines[-1] == "http://127.0.0.1:8101/"
 
 
 @pytest.mark.django_db
 def test_verification_email_in_french_is_plain_text(client):
     sign_up(client, "nouvelle@example.org", "fr")
     [message] = mail.outbox
-    assert "Pour la confirmer, ouvrez ce lien : http://testserver/fr/accounts/confirm-email/" in (
+    assert "Pour la confirmer, ouvrez ce lien : http://127.0.0.1:8000/fr/accounts/confirm-email/" in (
         message.body
     )
     assert "&#" not in message.body
