@@ -51,8 +51,9 @@ def test_verification_email_names_the_site_and_no_username(client, settings):
 def test_verification_email_in_french_is_plain_text(client):
     sign_up(client, "nouvelle@example.org", "fr")
     [message] = mail.outbox
-    assert "Pour la confirmer, ouvrez ce lien : http://127.0.0.1:8000/fr/accounts/confirm-email/" in (
-        message.body
+    assert (
+        "Pour la confirmer, ouvrez ce lien : http://127.0.0.1:8000/fr/accounts/confirm-email/"
+        in (message.body)
     )
     assert "&#" not in message.body
     assert "&amp;" not in message.body
