@@ -25,6 +25,7 @@ class PackStage(models.TextChoices):
     LAYOUT = "layout", _("laying out page %(page)d")
     WRITING = "writing", _("writing PDF")
     READY = "ready", _("ready")
+    WITHDRAWN = "withdrawn", _("withdrawn: being built again without removed personal data")
     FAILED = "failed", _("failed")
 
 

@@ -11,6 +11,7 @@ STAGES = {
     "collecting inputs": "collecting",
     "writing PDF": "writing",
     "ready": "ready",
+    "withdrawn: being built again without removed personal data": "withdrawn",
     "failed": "failed",
 }
 LAYOUT = re.compile(r"laying out page (\d+)")
@@ -77,6 +78,10 @@ class Migration(migrations.Migration):
                     ("layout", "laying out page %(page)d"),
                     ("writing", "writing PDF"),
                     ("ready", "ready"),
+                    (
+                        "withdrawn",
+                        "withdrawn: being built again without removed personal data",
+                    ),
                     ("failed", "failed"),
                 ],
                 max_length=200,
