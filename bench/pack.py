@@ -80,7 +80,7 @@ def seed(count: int):
     from django.utils import timezone
 
     from interventions.enums import Credit, InterventionKind, InterventionStatus
-    from interventions.models import Intervention, Region, Theme
+    from interventions.models import Intervention, Region, Theme, format_reference
     from sessions_app.enums import RegistrationStatus, SessionStatus, StakeholderType
     from sessions_app.models import ListeningSession, Registration
 
@@ -122,6 +122,8 @@ def seed(count: int):
         rows.append(
             Intervention(
                 session=session,
+                # bulk_create skips save(), which gives source IDs one at a time.
+                reference=format_reference(session_number=session.number, number=n + 1),
                 kind=kinds[n % len(kinds)],
                 title=_text(rng, language, 9).rstrip("."),
                 body=_text(rng, language, WORDS_PER_INPUT),
@@ -140,6 +142,7 @@ def seed(count: int):
             )
         )
     interventions = Intervention.objects.bulk_create(rows)
+    ListeningSession.objects.filter(pk=session.pk).update(last_intervention_number=count)
     Intervention.themes.through.objects.bulk_create(
         Intervention.themes.through(intervention=i, theme=themes[(n + 2) % len(themes)])
         for n, i in enumerate(interventions)

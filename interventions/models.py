@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -7,7 +7,7 @@ from django_countries.fields import CountryField
 
 from core.enums import Language
 from sessions_app.enums import StakeholderType
-from sessions_app.models import credit_line
+from sessions_app.models import credit_line, issue_intervention_number
 
 from .enums import Channel, CorrectionStatus, Credit, InterventionKind, InterventionStatus
 
@@ -43,7 +43,16 @@ class Theme(models.Model):
         return self.name
 
 
+def format_reference(*, session_number: int, number: int) -> str:
+    """The citable source ID of an intervention: `LS3-017` for the 17th of session 3."""
+    return f"LS{session_number}-{number:03d}"
+
+
 class Intervention(models.Model):
+    # The stable, citable source ID (`LS3-017`), given when the intervention is first saved.
+    reference = models.CharField(
+        _("source ID"), max_length=24, unique=True, editable=False, blank=True
+    )
     session = models.ForeignKey(
         "sessions_app.ListeningSession",
         verbose_name=pgettext_lazy("listening session", "session"),
@@ -140,6 +149,17 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            # Every way of creating an intervention (written, oral, admin, fixtures) gets
+            # its source ID here, in the same transaction as the row.
+            with transaction.atomic():
+                session_number, number = issue_intervention_number(session_id=self.session_id)
+                self.reference = format_reference(session_number=session_number, number=number)
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         """The author's page for this intervention."""

@@ -3,6 +3,26 @@ interventions written as stakeholders would write them."""
 
 SESSION_SLUG = "covid-19-regular-pathways"
 
+SERIES_SLUG = "covid-19-and-migration"
+SERIES = {
+    "title": {
+        "en": "Stakeholder listening sessions on COVID-19 and migration",
+        "fr": "Sessions d'écoute des parties prenantes sur la COVID-19 et les migrations",
+        "es": "Sesiones de escucha de las partes interesadas sobre la COVID-19 y la migración",
+    },
+    "description": {
+        "en": "The UN Network on Migration's series of exchanges with stakeholders on how the "
+        "COVID-19 pandemic is impacting migrants and how successful policies and practices can "
+        "ensure that no-one is left behind.",
+        "fr": "La série d'échanges du Réseau des Nations Unies sur les migrations avec les parties "
+        "prenantes sur la manière dont la pandémie de COVID-19 affecte les migrants et sur les "
+        "politiques et pratiques qui permettent de ne laisser personne de côté.",
+        "es": "La serie de intercambios de la Red de las Naciones Unidas sobre la Migración con las "
+        "partes interesadas sobre cómo la pandemia de COVID-19 está afectando a los migrantes y "
+        "cómo las políticas y prácticas eficaces pueden garantizar que nadie se quede atrás.",
+    },
+}
+
 SESSION = {
     "title": {
         "en": "Stakeholder Listening Session: COVID-19 and the availability of regular pathways "

@@ -21,6 +21,7 @@ from .models import (
     Profile,
     Registration,
     RegistrationStatusChange,
+    Series,
 )
 
 
@@ -48,16 +49,27 @@ def _count_column(status: RegistrationStatus):
     return admin.display(description=status.label, ordering=f"count_{status.value}")(column)
 
 
+@admin.register(Series)
+class SeriesAdmin(TabbedTranslationAdmin):
+    list_display = ["title", "slug"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title_en"]}
+
+
 @admin.register(ListeningSession)
 class ListeningSessionAdmin(TabbedTranslationAdmin):
     list_display = [
+        "number",
         "title",
+        "series",
         "starts_at",
         "status",
         "capacity",
         *[f"count_{status}" for status in RegistrationStatus.values],
     ]
-    list_filter = ["status"]
+    list_display_links = ["number", "title"]
+    list_filter = ["status", "series"]
+    list_select_related = ["series"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
     readonly_fields = ["live_links", "registration_counts", "live_started_at", "live_ended_at"]
@@ -66,6 +78,11 @@ class ListeningSessionAdmin(TabbedTranslationAdmin):
 
     def get_queryset(self, request):
         return selectors.with_registration_counts(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        # The number is part of every source ID already given: it never changes.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "number"] if obj is not None else fields
 
     count_pending = _count_column(RegistrationStatus.PENDING)
     count_confirmed = _count_column(RegistrationStatus.CONFIRMED)

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -34,8 +35,60 @@ def credit_line(*, credit: str, name: str, organization: str) -> str:
     return str(_("Anonymous participant"))
 
 
+class Series(models.Model):
+    """A series of listening sessions whose inputs inform the same brief."""
+
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def issue_intervention_number(*, session_id: int) -> tuple[int, int]:
+    """Take the next intervention number of a session, in the caller's transaction.
+
+    Returns (the session's number, the intervention's number within the session).
+    The UPDATE locks the session's row until the transaction ends, so two interventions
+    created at once (on PostgreSQL) wait for each other and never share a number; the
+    counter only grows, so a number is never reused, even after a deletion.
+    """
+    ListeningSession.objects.filter(pk=session_id).update(
+        last_intervention_number=F("last_intervention_number") + 1
+    )
+    return ListeningSession.objects.filter(pk=session_id).values_list(
+        "number", "last_intervention_number"
+    )[0]
+
+
 class ListeningSession(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    # The session's number in source IDs (`LS3-017`): given once, never changed or reused.
+    number = models.PositiveIntegerField(
+        _("number"),
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Used in the source IDs of its interventions (LS3-017). Left empty, the next "
+            "free number is given. It cannot change afterwards."
+        ),
+    )
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("series"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -98,6 +151,11 @@ class ListeningSession(models.Model):
     )
     # Bumped by every change the live page or the desk shows: pollers compare it (ETag).
     live_version = models.PositiveBigIntegerField(_("live version"), default=0, editable=False)
+    # The last intervention number issued in this session; only ever grows, so a number is
+    # never reused, even after a deletion.
+    last_intervention_number = models.PositiveIntegerField(
+        _("last intervention number"), default=0, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -112,6 +170,14 @@ class ListeningSession(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.number is None:
+            # Sessions are created by the secretariat one at a time; the unique constraint
+            # refuses the rare collision rather than letting two sessions share a number.
+            highest = ListeningSession.objects.aggregate(highest=Max("number"))["highest"]
+            self.number = (highest or 0) + 1
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("sessions_app:detail", kwargs={"slug": self.slug})

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import AgendaItem, ListeningSession
+from .models import AgendaItem, ListeningSession, Series
 
 
 @register(ListeningSession)
@@ -10,4 +10,9 @@ class ListeningSessionTranslation(TranslationOptions):
 
 @register(AgendaItem)
 class AgendaItemTranslation(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(Series)
+class SeriesTranslation(TranslationOptions):
     fields = ("title", "description")

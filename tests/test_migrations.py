@@ -76,8 +76,11 @@ def test_migrating_forward_keeps_outbox_and_domain_rows(before_core):
     ) == [(pending.pk, "t.pending", "pending", 0), (done.pk, "t.done", "done", 2)]
     assert OutboxMessage._meta.db_table == "listening_outboxmessage"
     assert list(ListeningSession.objects.values_list("slug", flat=True)) == ["before-core"]
-    assert list(Intervention.objects.values_list("title", "status")) == [
-        ("Written before", "approved")
+    assert list(Intervention.objects.values_list("title", "status", "reference")) == [
+        ("Written before", "approved", "LS1-001")
+    ]
+    assert list(ListeningSession.objects.values_list("number", "last_intervention_number")) == [
+        (1, 1)
     ]
     # A new row goes into the same table.
     OutboxMessage.objects.create(task_name="t.after")

@@ -340,6 +340,11 @@ def test_seed_demo_is_idempotent_and_complete():
     assert session.title_fr.startswith("Session d'écoute")
     assert session.title_es.startswith("Sesión de escucha")
     assert session.agenda_items.count() == 5
+    assert (session.series.slug, session.series.title_fr) == (
+        "covid-19-and-migration",
+        "Sessions d'écoute des parties prenantes sur la COVID-19 et les migrations",
+    )
+    assert Intervention.objects.filter(session=session, reference="").count() == 0
     statuses = set(Intervention.objects.values_list("status", flat=True))
     assert statuses == {
         "draft",

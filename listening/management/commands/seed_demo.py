@@ -22,7 +22,7 @@ from interventions.services import (
 )
 from listening import demo_content as demo
 from sessions_app.enums import AgendaItemKind, Credit, SessionStatus
-from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration
+from sessions_app.models import AgendaItem, ListeningSession, Profile, Registration, Series
 from sessions_app.services import register_for_session, save_profile
 
 DEMO_PASSWORD = "listening-demo"  # noqa: S105  # nosec B105: published demo credential
@@ -64,6 +64,15 @@ class Command(BaseCommand):
         for email, label, *_ in ACCOUNTS:
             self.stdout.write(f"  {email:<25} {label}")
 
+    def seed_series(self) -> Series:
+        values = {}
+        for field, texts in demo.SERIES.items():
+            values[field] = texts["en"]
+            for lang, text in texts.items():
+                values[f"{field}_{lang}"] = text
+        series, _created = Series.objects.get_or_create(slug=demo.SERIES_SLUG, defaults=values)
+        return series
+
     def seed_session(self) -> ListeningSession:
         existing = ListeningSession.objects.filter(slug=demo.SESSION_SLUG).first()
         if existing:
@@ -77,6 +86,7 @@ class Command(BaseCommand):
                 values[f"{field}_{lang}"] = text
         session = ListeningSession.objects.create(
             slug=demo.SESSION_SLUG,
+            series=self.seed_series(),
             starts_at=starts_at,
             duration_minutes=120,
             capacity=150,
