@@ -241,6 +241,7 @@ class InterventionAdmin(admin.ModelAdmin):
     change_list_template = "interventions/admin/change_list.html"
     change_form_template = "interventions/admin/change_form.html"
     list_display = [
+        "reference",
         "title",
         "status",
         "channel",
@@ -265,6 +266,7 @@ class InterventionAdmin(admin.ModelAdmin):
         HasEnglishTranslationFilter,
     ]
     search_fields = [
+        "=reference",
         "title",
         "body",
         "english_title",
@@ -278,6 +280,7 @@ class InterventionAdmin(admin.ModelAdmin):
     inlines = [CorrectionInline, StatusChangeInline]
     actions = ["approve_selected", "request_changes_selected", "reject_selected"]
     readonly_fields = [
+        "reference",
         "status",
         "channel",
         "delivered_at",
@@ -355,6 +358,7 @@ class InterventionAdmin(admin.ModelAdmin):
                 _("About the intervention"),
                 {
                     "fields": [
+                        "reference",
                         "session",
                         "author",
                         "channel",

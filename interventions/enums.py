@@ -40,3 +40,16 @@ class Channel(models.TextChoices):
 class CorrectionStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("correction status", "Awaiting moderation")
     SETTLED = "settled", pgettext_lazy("correction status", "Settled by a moderation decision")
+
+
+class ApprovedSort(models.TextChoices):
+    """How Working Group 3's list of approved inputs can be sorted."""
+
+    RELEVANCE = "relevance", pgettext_lazy("sort order", "Best match")
+    SESSION = "session", pgettext_lazy("sort order", "By session and theme")
+    NEWEST = "newest", pgettext_lazy("sort order", "Newest approved first")
+    OLDEST = "oldest", pgettext_lazy("sort order", "Oldest approved first")
+
+
+# Page sizes of Working Group 3's list; the first is the default.
+APPROVED_PAGE_SIZES = (25, 10, 50, 100)

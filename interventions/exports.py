@@ -11,6 +11,7 @@ from .models import Intervention
 
 COLUMNS = [
     "id",
+    "reference",
     "session",
     "channel",
     "kind",
@@ -36,6 +37,7 @@ def intervention_row(intervention: Intervention) -> dict:
     """One intervention as plain values, credited exactly as its author consented."""
     return {
         "id": intervention.pk,
+        "reference": intervention.reference,
         "session": intervention.session.slug,
         "channel": intervention.channel,
         "kind": intervention.kind,

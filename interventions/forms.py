@@ -9,11 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.enums import Language
+from sessions_app.models import Series
 from sessions_app.selectors import list_public_sessions
 
 from . import selectors
-from .enums import Channel, InterventionKind
+from .enums import APPROVED_PAGE_SIZES, ApprovedSort, Channel, InterventionKind
 from .models import Intervention, Region, Theme
+from .search import MAX_QUERY_LENGTH
 from .services import validate_body
 
 
@@ -117,10 +119,29 @@ class InterventionForm(forms.ModelForm):
 
 
 class ApprovedFilterForm(forms.Form):
-    """Working Group 3's filters (GET). Invalid values are dropped, never an error page."""
+    """Working Group 3's search, filters, sort and page size (GET). Invalid values are
+    dropped (a too long search with a message), never an error page."""
 
+    # Fields that filter the selection (the list, its counts and its exports) besides the
+    # search, and those that only change how the list shows it.
+    FILTER_FIELDS = ("session", "series", "region", "theme", "kind", "language", "channel")
+    DISPLAY_FIELDS = ("sort", "per_page")
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        help_text=_(
+            'Words in the title or text, original or English translation. Use "quotes" for '
+            "a phrase and a minus sign to exclude a word."
+        ),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     session = forms.ModelChoiceField(
         label=_("Session"), queryset=None, to_field_name="slug", required=False
+    )
+    series = forms.ModelChoiceField(
+        label=_("Series"), queryset=None, to_field_name="slug", required=False
     )
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=None, to_field_name="slug", required=False
@@ -131,23 +152,54 @@ class ApprovedFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), required=False)
     language = forms.ChoiceField(label=_("Language"), required=False)
     channel = forms.ChoiceField(label=_("Written or oral"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False)
+    per_page = forms.TypedChoiceField(
+        label=_("Per page"),
+        required=False,
+        coerce=int,
+        choices=[(n, n) for n in sorted(APPROVED_PAGE_SIZES)],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = list_public_sessions()
+        self.fields["series"].queryset = Series.objects.order_by("title", "id")
+        self.fields["sort"].choices = ApprovedSort.choices
         self.fields["region"].queryset = Region.objects.order_by("order", "slug")
         self.fields["theme"].queryset = Theme.objects.order_by("order", "slug")
         self.fields["kind"].choices = [("", _("All types")), *InterventionKind.choices]
         self.fields["language"].choices = [("", _("All languages")), *Language.choices]
         self.fields["channel"].choices = [("", _("Written and oral")), *Channel.choices]
-        for name in ("session", "region", "theme"):
+        for name in ("session", "series", "region", "theme"):
             self.fields[name].empty_label = _("All")
 
-    def filters(self) -> dict:
-        """The valid filters only: an invalid value is ignored."""
+    def _cleaned(self) -> dict:
+        if not self.is_bound:
+            return {}
         self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
+        return getattr(self, "cleaned_data", {})
+
+    def filters(self) -> dict:
+        """The valid filters only, as `filter_public_approved_interventions` takes them: an
+        invalid value is ignored."""
+        cleaned = self._cleaned()
+        filters = {name: cleaned[name] for name in self.FILTER_FIELDS if cleaned.get(name)}
+        if cleaned.get("q", "").strip():
+            filters["query"] = cleaned["q"].strip()
+        return filters
+
+    def carried(self, names) -> list[tuple[str, str]]:
+        """The submitted values of the fields `names`, for hidden inputs of another form on
+        the page (the search keeps the filters, the filters keep the search)."""
+        return [(name, self.data[name]) for name in names if self.is_bound and self.data.get(name)]
+
+    def sort_order(self) -> str:
+        """The sort asked for, or "" for the default (by relevance when searching)."""
+        return self._cleaned().get("sort") or ""
+
+    def page_size(self) -> int:
+        """Rows per page: the one asked for when it is offered, else the default."""
+        return self._cleaned().get("per_page") or APPROVED_PAGE_SIZES[0]
 
 
 class OralRecordForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from sessions_app.enums import StakeholderType
 from sessions_app.models import credit_line, issue_intervention_number
 
 from .enums import Channel, CorrectionStatus, Credit, InterventionKind, InterventionStatus
+from .search import normalize_search_text
 
 
 class Region(models.Model):
@@ -46,6 +47,10 @@ class Theme(models.Model):
 def format_reference(*, session_number: int, number: int) -> str:
     """The citable source ID of an intervention: `LS3-017` for the 17th of session 3."""
     return f"LS{session_number}-{number:03d}"
+
+
+# The texts the search looks in: the original and the English translation.
+SEARCHED_FIELDS = ("title", "english_title", "body", "english_text")
 
 
 class Intervention(models.Model):
@@ -133,6 +138,9 @@ class Intervention(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The texts folded for the embedded SQLite search (see interventions.search); PostgreSQL
+    # searches a tsvector column of its own, added by migration 0006.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("intervention")
@@ -141,6 +149,8 @@ class Intervention(models.Model):
         indexes = [
             models.Index(fields=["session", "status"]),
             models.Index(fields=["channel", "status"]),
+            # Working Group 3's list sorted by decision date, newest or oldest first.
+            models.Index(fields=["status", "decided_at", "id"]),
         ]
         permissions = [
             ("moderate_intervention", _("Can moderate interventions")),
@@ -151,6 +161,11 @@ class Intervention(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(SEARCHED_FIELDS):
+            self.search_text = normalize_search_text(*(getattr(self, f) for f in SEARCHED_FIELDS))
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
         if not self.reference:
             # Every way of creating an intervention (written, oral, admin, fixtures) gets
             # its source ID here, in the same transaction as the row.

@@ -1,12 +1,33 @@
 """Reads for interventions: what an author, the secretariat and Working Group 3 may see."""
 
 import uuid
-from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, Replace
+from django.utils.safestring import SafeString
 
 from core.enums import Language
 from sessions_app.enums import (
@@ -16,11 +37,12 @@ from sessions_app.enums import (
     FloorRequestStatus,
     SessionStatus,
 )
-from sessions_app.models import FloorRequest, ListeningSession, Registration
+from sessions_app.models import FloorRequest, ListeningSession, Registration, Series
 
-from .enums import CLOSED_TO_WRITING, Channel, InterventionKind
+from .enums import CLOSED_TO_WRITING, ApprovedSort, Channel, InterventionKind
 from .enums import InterventionStatus as S
 from .models import Intervention, InterventionCorrection, InterventionStatusChange, Region, Theme
+from .search import START_MARK, STOP_MARK, excerpt, mark_terms, marks_to_html, query_terms
 
 
 def is_registered_participant(
@@ -196,19 +218,25 @@ def count_interventions_by_status() -> dict[str, int]:
 def filter_public_approved_interventions(
     *,
     session: ListeningSession | None = None,
+    series: Series | None = None,
     region: Region | None = None,
     theme: Theme | None = None,
     kind: str = "",
     language: str = "",
     channel: str = "",
+    query: str = "",
 ) -> QuerySet[Intervention]:
-    """Approved interventions of public sessions matching every filter given.
+    """Approved interventions of public sessions matching every filter given, in the order
+    of their sessions, then themes.
 
-    A theme matches an intervention's primary theme or any of its other themes.
+    A theme matches an intervention's primary theme or any of its other themes; `query`
+    matches its title and text, original or English (see `matches_query`).
     """
     qs = Intervention.objects.filter(status=S.APPROVED).exclude(session__status=SessionStatus.DRAFT)
     if session is not None:
         qs = qs.filter(session=session)
+    if series is not None:
+        qs = qs.filter(session__series=series)
     if region is not None:
         qs = qs.filter(regions=region)
     if theme is not None:
@@ -219,6 +247,8 @@ def filter_public_approved_interventions(
         qs = qs.filter(language=language)
     if channel:
         qs = qs.filter(channel=channel)
+    if query_terms(query):
+        qs = matching_query(interventions=qs, query=query)
     return (
         qs.select_related("session", "primary_theme")
         .prefetch_related("themes", "regions")
@@ -226,48 +256,236 @@ def filter_public_approved_interventions(
     )
 
 
+class SearchDocument(Expression):
+    """PostgreSQL's `search_document` column of interventions (a stored tsvector that
+    migration 0006 adds and the model does not declare)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        return f"{table}.search_document", []
+
+
+# The configurations of migration 0006: the built-in ones, accents removed before stemming.
+TEXT_SEARCH_CONFIGS = {
+    Language.EN: "listening_english",
+    Language.FR: "listening_french",
+    Language.ES: "listening_spanish",
+}
+
+
+def _text_config() -> Case:
+    """The configuration of an intervention's original texts: the one of its language."""
+    return Case(
+        *(When(language=lang, then=Value(config)) for lang, config in TEXT_SEARCH_CONFIGS.items()),
+        default=Value(TEXT_SEARCH_CONFIGS[Language.EN]),
+    )
+
+
+def _search_query(query: str) -> SearchQuery:
+    """`query` read as a web search (words, "a phrase", -excluded) in each of the three
+    languages: a text matches when it matches in any of them."""
+    combined = None
+    for config in TEXT_SEARCH_CONFIGS.values():
+        one = SearchQuery(query, config=config, search_type="websearch")
+        combined = one if combined is None else combined | one
+    return combined
+
+
+def _uses_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def matching_query(*, interventions: QuerySet[Intervention], query: str) -> QuerySet[Intervention]:
+    """Those of `interventions` whose title or text, original or English, matches `query`.
+
+    PostgreSQL: its full-text search (stemmed in the text's language, accents ignored),
+    through the GIN index. SQLite: every word of the query starts a word of the folded
+    texts ("regul" and "regularisation" find "Régularisation").
+    """
+    if _uses_postgresql():
+        return interventions.alias(search_document=SearchDocument()).filter(
+            search_document=_search_query(query)
+        )
+    for term in query_terms(query):
+        interventions = interventions.filter(search_text__contains=f" {term}")
+    return interventions
+
+
+def _rank(*, query: str):
+    """How well an intervention matches `query` (higher first)."""
+    if _uses_postgresql():
+        return SearchRank(SearchDocument(), _search_query(query))
+    # SQLite: how many times the words of the query start a word of the texts.
+    total = Value(0)
+    for term in query_terms(query):
+        needle = f" {term}"
+        occurrences = (
+            Length("search_text") - Length(Replace("search_text", Value(needle), Value("")))
+        ) / Value(len(needle))
+        total = total + occurrences
+    return total
+
+
+# Columns the list never shows: left in the database for the rows of a page.
+LIST_DEFERRED = ("body", "english_text", "search_text", "feedback", "internal_note")
+
+SORT_ORDERS = {
+    ApprovedSort.SESSION: ("session__starts_at", "primary_theme__order", "id"),
+    ApprovedSort.NEWEST: (F("decided_at").desc(nulls_last=True), "-id"),
+    ApprovedSort.OLDEST: (F("decided_at").asc(nulls_last=True), "id"),
+    ApprovedSort.RELEVANCE: (F("rank").desc(), "-id"),
+}
+
+
+def list_approved_interventions(
+    *, interventions: QuerySet[Intervention], query: str = "", sort: str = ""
+) -> QuerySet[Intervention]:
+    """The rows of Working Group 3's list: `interventions` (a selection from
+    `filter_public_approved_interventions`) sorted by `sort` (an ApprovedSort; by relevance
+    when searching, by session otherwise), without their full texts.
+    """
+    searching = bool(query_terms(query))
+    if not sort or (sort == ApprovedSort.RELEVANCE and not searching):
+        sort = ApprovedSort.RELEVANCE if searching else ApprovedSort.SESSION
+    qs = interventions.defer(*LIST_DEFERRED)
+    if sort == ApprovedSort.RELEVANCE:
+        qs = qs.alias(rank=_rank(query=query))
+    return qs.order_by(*SORT_ORDERS[ApprovedSort(sort)])
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """What Working Group 3's list shows of a found intervention, matching words marked."""
+
+    title: SafeString
+    english_title: SafeString
+    passage: SafeString
+    passage_language: str
+
+
+_TITLE_OPTIONS = {"start_sel": START_MARK, "stop_sel": STOP_MARK, "highlight_all": True}
+_PASSAGE_OPTIONS = {
+    "start_sel": START_MARK,
+    "stop_sel": STOP_MARK,
+    "max_words": 35,
+    "min_words": 15,
+    "max_fragments": 2,
+    "fragment_delimiter": " … ",
+}
+
+
+def highlight_interventions(
+    *, interventions: Iterable[Intervention], query: str
+) -> dict[int, Highlight]:
+    """The titles and a passage of each of `interventions` (a page), the words matching
+    `query` marked, escaped and safe to show; keyed by id. One query.
+
+    PostgreSQL marks what its search matched (ts_headline); SQLite marks the words that
+    start with a word of the query.
+    """
+    ids = [i.pk for i in interventions]
+    terms = query_terms(query)
+    if not ids or not terms:
+        return {}
+    rows = Intervention.objects.filter(pk__in=ids).order_by()
+    if _uses_postgresql():
+        search_query = _search_query(query)
+        english = TEXT_SEARCH_CONFIGS[Language.EN]
+        marked = rows.annotate(
+            **{
+                name: SearchHeadline(column, search_query, config=config, **options)
+                for name, config, column, options in (
+                    ("h_title", _text_config(), "title", _TITLE_OPTIONS),
+                    ("h_english_title", english, "english_title", _TITLE_OPTIONS),
+                    ("h_body", _text_config(), "body", _PASSAGE_OPTIONS),
+                    ("h_english_text", english, "english_text", _PASSAGE_OPTIONS),
+                )
+            }
+        ).values_list("pk", "language", "h_title", "h_english_title", "h_body", "h_english_text")
+    else:
+        marked = (
+            (pk, language, *(mark_terms(text, terms) for text in texts[:2]),
+             *(excerpt(mark_terms(text, terms)) for text in texts[2:]))
+            for pk, language, *texts in rows.values_list(
+                "pk", "language", "title", "english_title", "body", "english_text"
+            )
+        )  # fmt: skip
+    found = {}
+    for pk, language, title, english_title, body, english_text in marked:
+        # The passage where the query matched: the English translation first (what most of
+        # the working group reads), else the original.
+        if START_MARK in english_text:
+            passage, passage_language = english_text, "en"
+        elif START_MARK in body:
+            passage, passage_language = body, language
+        else:
+            passage, passage_language = "", ""
+        found[pk] = Highlight(
+            title=marks_to_html(title),
+            english_title=marks_to_html(english_title),
+            passage=marks_to_html(passage),
+            passage_language=passage_language,
+        )
+    return found
+
+
 def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str, list[tuple]]:
-    """Counts per region, theme, kind, language and channel of a selection, in four queries.
+    """Counts per region, theme, kind, language and channel of a selection, from aggregate
+    queries whose cost does not grow with what Python reads (six queries, none returning
+    more rows than there are regions or themes).
 
     Returns {"region": [(Region, n), …], "theme": [(Theme, n), …],
     "kind": [(value, label, n), …], "language": [(value, label, n), …],
     "channel": [(value, label, n), …]}, leaving out values with no intervention. A theme
     counts the interventions tagged with it, as primary or other theme.
     """
-    ids = interventions.order_by().values("pk")
+    selection = interventions.order_by()
+    ids = selection.values("pk")
     region_counts = dict(
         Intervention.regions.through.objects.filter(intervention_id__in=ids)
         .values_list("region_id")
         .annotate(n=Count("intervention_id", distinct=True))
         .order_by()
     )
-    tagged: dict[int, set[int]] = {}
-    rows = list(
-        interventions.order_by().values_list(
-            "pk", "primary_theme_id", "kind", "language", "channel"
-        )
+    theme_counts = dict(
+        selection.values_list("primary_theme_id").annotate(n=Count("pk")).order_by()
     )
-    for pk, theme_id, _kind, _language, _channel in rows:
-        tagged.setdefault(theme_id, set()).add(pk)
-    for pk, theme_id in Intervention.themes.through.objects.filter(
-        intervention_id__in=ids
-    ).values_list("intervention_id", "theme_id"):
-        tagged.setdefault(theme_id, set()).add(pk)
-    kinds = Counter(row[2] for row in rows)
-    languages = Counter(row[3] for row in rows)
-    channels = Counter(row[4] for row in rows)
+    # Other themes, not counting an intervention twice when its primary theme is among them.
+    for theme_id, n in (
+        Intervention.themes.through.objects.filter(intervention_id__in=ids)
+        .exclude(theme_id=F("intervention__primary_theme_id"))
+        .values_list("theme_id")
+        .annotate(n=Count("intervention_id", distinct=True))
+        .order_by()
+    ):
+        theme_counts[theme_id] = theme_counts.get(theme_id, 0) + n
+    columns = {
+        "kind": InterventionKind,
+        "language": Language,
+        "channel": Channel,
+    }
+    totals = selection.aggregate(
+        **{
+            f"{column}_{value}": Count("pk", filter=Q(**{column: value}))
+            for column, choices in columns.items()
+            for value in choices.values
+        }
+    )
     regions = Region.objects.filter(pk__in=region_counts).order_by("order", "slug")
-    themes = Theme.objects.filter(pk__in=tagged).order_by("order", "slug")
+    themes = Theme.objects.filter(pk__in=theme_counts).order_by("order", "slug")
     return {
         "region": [(r, region_counts[r.pk]) for r in regions],
-        "theme": [(t, len(tagged[t.pk])) for t in themes],
-        "kind": [(k.value, k.label, kinds[k.value]) for k in InterventionKind if kinds[k.value]],
-        "language": [
-            (lang.value, lang.label, languages[lang.value])
-            for lang in Language
-            if languages[lang.value]
-        ],
-        "channel": [(c.value, c.label, channels[c.value]) for c in Channel if channels[c.value]],
+        "theme": [(t, theme_counts[t.pk]) for t in themes],
+        **{
+            column: [
+                (choice.value, choice.label, totals[f"{column}_{choice.value}"])
+                for choice in choices
+                if totals[f"{column}_{choice.value}"]
+            ]
+            for column, choices in columns.items()
+        },
     }
 
 

@@ -14,12 +14,11 @@ from sessions_app.models import ListeningSession
 from sessions_app.views import public_session_or_404
 
 from . import exports, selectors, services
-from .enums import InterventionStatus
+from .enums import ApprovedSort, InterventionStatus
 from .forms import ApprovedFilterForm, CorrectionForm, InterventionForm, OralRecordForm
 from .models import Intervention
 from .services import EDITABLE_STATUSES, FINAL_STATUSES, SubmissionRefused
 
-APPROVED_PER_PAGE = 25
 BROWSE_PERMISSION = "interventions.browse_approved_intervention"
 DESK_PERMISSION = "sessions_app.run_live_desk"
 
@@ -296,7 +295,7 @@ def withdraw_intervention(request, pk: int):
 
 def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
     form = ApprovedFilterForm(request.GET or None)
-    return form, (form.filters() if request.GET else {})
+    return form, form.filters()
 
 
 @login_required
@@ -304,8 +303,16 @@ def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
 @require_safe
 def approved_list(request):
     form, filters = _approved_selection(request)
-    interventions = selectors.filter_public_approved_interventions(**filters)
-    page = Paginator(interventions, APPROVED_PER_PAGE).get_page(request.GET.get("page"))
+    selection = selectors.filter_public_approved_interventions(**filters)
+    query = filters.get("query", "")
+    rows = selectors.list_approved_interventions(
+        interventions=selection, query=query, sort=form.sort_order()
+    )
+    page = Paginator(rows, form.page_size()).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    highlights = selectors.highlight_interventions(interventions=page.object_list, query=query)
+    for intervention in page.object_list:
+        intervention.highlight = highlights.get(intervention.pk)
     return render(
         request,
         "interventions/approved_list.html",
@@ -313,7 +320,10 @@ def approved_list(request):
             "form": form,
             "filters": filters,
             "page": page,
-            "facets": selectors.count_approved_facets(interventions=interventions),
+            "grouped_by_session": not query and form.sort_order() in ("", ApprovedSort.SESSION),
+            "carried_by_search": form.carried(form.FILTER_FIELDS),
+            "carried_by_filters": form.carried(("q", *form.DISPLAY_FIELDS)),
+            "facets": selectors.count_approved_facets(interventions=selection),
         },
     )
 

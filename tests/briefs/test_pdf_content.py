@@ -194,3 +194,16 @@ def test_input_at_the_character_cap_in_one_token_lays_out_in_few_pages(pack_sess
     # Broken into lines across the page width, 20,000 characters fill a few pages only.
     assert generated.page_count <= 16
     assert "W" * 40 in pdf_text(generated.pdf)
+
+
+def test_each_input_carries_its_source_id(pack_session, approved):
+    pack_session.number = 3
+    pack_session.save(update_fields=["number"])
+    first = approved(title="Permits lapsed", body="Sentinelcitable one.")
+    second = approved(title="Consulates closed", body="Sentinelcitable two.")
+
+    text = pdf_text(build(pack_session).pdf)
+
+    assert (first.reference, second.reference) == ("LS3-001", "LS3-002")
+    assert "LS3-001 Permits lapsed" in text
+    assert "LS3-002 Consulates closed" in text

@@ -183,3 +183,48 @@ def test_concurrent_creations_and_approvals_never_share_a_reference(transactiona
         all_references
     )
     purge_queue()  # no worker consumes the emails these submissions scheduled
+
+
+@pytest.fixture
+def cited(db):
+    session = ListeningSessionFactory(number=3)
+    InterventionFactory(session=session, status=S.APPROVED, title="First input")
+    return InterventionFactory(
+        session=session, status=S.APPROVED, title="Second input", language="fr"
+    )
+
+
+def test_pages_show_the_source_id(client, cited):
+    wg3 = UserFactory(wg3=True)
+    client.force_login(wg3)
+    listing = client.get("/en/interventions/approved/")
+    detail = client.get(f"/en/interventions/approved/{cited.pk}/")
+    client.force_login(cited.author)
+    own = client.get(f"/en/interventions/{cited.pk}/")
+    mine = client.get("/en/interventions/")
+    for response in (listing, detail, own, mine):
+        assert response.status_code == 200
+        assert '<span class="source-id">LS3-002</span>' in response.text or (
+            '<dd class="source-id">LS3-002</dd>' in response.text
+        )
+
+
+def test_exports_carry_the_source_id(client, cited):
+    client.force_login(UserFactory(wg3=True))
+    csv_text = client.get("/en/interventions/approved/export.csv").content.decode("utf-8-sig")
+    data = client.get("/en/interventions/approved/export.json").json()
+    header, *rows = csv_text.splitlines()
+    assert header.split(",")[:3] == ["id", "reference", "session"]
+    assert sorted(row.split(",")[1] for row in rows) == ["LS3-001", "LS3-002"]
+    assert sorted(i["reference"] for i in data["interventions"]) == ["LS3-001", "LS3-002"]
+
+
+def test_admin_lists_and_finds_by_source_id(client, cited):
+    client.force_login(UserFactory(secretariat=True))
+    changelist = "/en/admin/interventions/intervention/"
+    everything = client.get(changelist)
+    found = client.get(changelist, {"q": "ls3-002"})
+    form = client.get(f"{changelist}{cited.pk}/change/")
+    assert [i.reference for i in everything.context["cl"].result_list] == ["LS3-002", "LS3-001"]
+    assert [i.title for i in found.context["cl"].result_list] == ["Second input"]
+    assert "LS3-002" in form.text
