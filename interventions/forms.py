@@ -132,8 +132,8 @@ class ApprovedFilterForm(forms.Form):
         required=False,
         max_length=MAX_QUERY_LENGTH,
         help_text=_(
-            'Words in the title or text, original or English translation. Use "quotes" for '
-            "a phrase and a minus sign to exclude a word."
+            "Words in the title or text, original or English translation; every word must "
+            "match, with or without accents."
         ),
         widget=forms.TextInput(attrs={"type": "search"}),
     )

@@ -299,3 +299,20 @@ def test_list_query_count_is_the_same_at_1_and_many_rows(
         response = client.get(LIST_URL, {"q": query})
     assert response.context["page"].paginator.count == 40
     assert len(response.context["page"].object_list) == 25
+
+
+def test_the_list_reads_no_full_text(client, wg3, session):
+    for n in range(30):
+        _approved(session, title=f"Input {n}", body="A long text. " * 200, english_text="Long.")
+    client.force_login(wg3)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL, {"sort": "newest"})
+    assert len(response.context["page"].object_list) == 25
+    reading_texts = [
+        q["sql"]
+        for q in queries
+        if '"interventions_intervention"."body"' in q["sql"]
+        or '"interventions_intervention"."english_text"' in q["sql"]
+        or '"interventions_intervention"."search_text"' in q["sql"]
+    ]
+    assert reading_texts == []
