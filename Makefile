@@ -11,7 +11,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 CELERY_SCHEDULE ?= var/celerybeat-schedule
 export SITE_URL
 
-.PHONY: run test setup migrate translations demo lint format bench loadtest loadtest-live messages clean
+.PHONY: run test setup migrate translations demo lint format bench bench-search loadtest loadtest-live messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ messages: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m bench.pack
+
+# Working Group 3's search at 5,000 approved inputs, in a throwaway database (PostgreSQL when
+# DATABASE_URL is set); ends with one line: search: inputs=… p50_ms=… p95_ms=…
+bench-search: setup
+	$(BIN)/python -m bench.search
 
 loadtest: setup
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"

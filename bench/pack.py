@@ -81,6 +81,7 @@ def seed(count: int):
 
     from interventions.enums import Credit, InterventionKind, InterventionStatus
     from interventions.models import Intervention, Region, Theme, format_reference
+    from interventions.search import normalize_search_text
     from sessions_app.enums import RegistrationStatus, SessionStatus, StakeholderType
     from sessions_app.models import ListeningSession, Registration
 
@@ -141,7 +142,11 @@ def seed(count: int):
                 decided_at=now,
             )
         )
-    interventions = Intervention.objects.bulk_create(rows)
+    for row in rows:  # bulk_create skips save(), which keeps the SQLite search column
+        row.search_text = normalize_search_text(
+            row.title, row.english_title, row.body, row.english_text
+        )
+    interventions = Intervention.objects.bulk_create(rows, batch_size=500)
     ListeningSession.objects.filter(pk=session.pk).update(last_intervention_number=count)
     Intervention.themes.through.objects.bulk_create(
         Intervention.themes.through(intervention=i, theme=themes[(n + 2) % len(themes)])

@@ -45,7 +45,7 @@ class CorrectionStatus(models.TextChoices):
 class ApprovedSort(models.TextChoices):
     """How Working Group 3's list of approved inputs can be sorted."""
 
-    RELEVANCE = "relevance", pgettext_lazy("sort order", "Best match")
+    RELEVANCE = "relevance", pgettext_lazy("sort order", "Best match when searching")
     SESSION = "session", pgettext_lazy("sort order", "By session and theme")
     NEWEST = "newest", pgettext_lazy("sort order", "Newest approved first")
     OLDEST = "oldest", pgettext_lazy("sort order", "Oldest approved first")

@@ -164,7 +164,17 @@ class ApprovedFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = list_public_sessions()
         self.fields["series"].queryset = Series.objects.order_by("title", "id")
-        self.fields["sort"].choices = ApprovedSort.choices
+        # The default sort: by relevance when searching, by session otherwise (a new search
+        # from a list sorted by session is still sorted by relevance).
+        self.fields["sort"].choices = [
+            ("", ApprovedSort.RELEVANCE.label),
+            *(c for c in ApprovedSort.choices if c[0] != ApprovedSort.RELEVANCE),
+        ]
+        # The page size in use shows in its menu, chosen or not.
+        self.fields["per_page"].initial = APPROVED_PAGE_SIZES[0]
+        if self.is_bound and not self.data.get("per_page"):
+            self.data = self.data.copy()
+            self.data["per_page"] = str(APPROVED_PAGE_SIZES[0])
         self.fields["region"].queryset = Region.objects.order_by("order", "slug")
         self.fields["theme"].queryset = Theme.objects.order_by("order", "slug")
         self.fields["kind"].choices = [("", _("All types")), *InterventionKind.choices]

@@ -3,9 +3,12 @@ normalised, and of how matching words are highlighted (escaped, then marked).
 
 PostgreSQL searches with its own full-text search (see migration 0006 and the selectors);
 SQLite, the embedded default, searches `Intervention.search_text`, a copy of the texts
-normalised here: lower case, accents removed, words separated by single spaces.
+normalised here: lower case, accents removed, words separated by single spaces. On both,
+the words shown as matching are those starting with a word of the query or, on PostgreSQL,
+with one of the stems its search looked for.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -17,8 +20,8 @@ MAX_QUERY_LENGTH = 200
 # At most this many words of a query are searched (the rest is ignored).
 MAX_QUERY_TERMS = 12
 
-# The marks PostgreSQL's ts_headline puts around a matching word: characters no form
-# accepts, so the text is escaped first and only these become <mark> elements.
+# The marks put around a matching word: characters no form accepts, so the text is escaped
+# first and only these become <mark> elements.
 START_MARK = "\x02"
 STOP_MARK = "\x03"
 
@@ -62,27 +65,55 @@ def marks_to_html(text: str) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every piece of text is escaped above
 
 
+def _letter_classes() -> dict[str, str]:
+    """For each ASCII letter, a regex class of it and its accented forms ("e" → "[eéèêë…]")."""
+    variants: dict[str, set[str]] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        folded = fold(char)
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            variants.setdefault(folded, set()).update({char, char.upper()})
+    return {
+        letter: "[" + re.escape(letter) + "".join(sorted(others)) + "]"
+        for letter, others in variants.items()
+    }
+
+
+_LETTER_CLASSES = _letter_classes()
+
+
+@functools.lru_cache(maxsize=64)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """A regex of the words starting with one of `terms`, whatever their accents and case."""
+    alternatives = [
+        "".join(_LETTER_CLASSES.get(c, re.escape(c)) for c in term)
+        for term in sorted(terms, key=len, reverse=True)
+    ]
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})[^\W_]*", re.IGNORECASE)
+
+
 def mark_terms(text: str, terms: list[str]) -> str:
     """`text` with START_MARK/STOP_MARK around each word that starts with one of `terms`
-    (compared folded), as the SQLite search matches them."""
+    (folded words or stems), accents and case aside."""
     text = text.replace(START_MARK, "").replace(STOP_MARK, "")
-
-    def mark(match: re.Match) -> str:
-        word = match.group(0)
-        folded = fold(word)
-        if any(folded.startswith(term) for term in terms):
-            return f"{START_MARK}{word}{STOP_MARK}"
-        return word
-
-    return _WORD.sub(mark, text)
+    if not terms:
+        return text
+    return _terms_pattern(tuple(terms)).sub(lambda m: f"{START_MARK}{m.group(0)}{STOP_MARK}", text)
 
 
-def excerpt(text: str, *, words: int = 40) -> str:
-    """A passage of about `words` words around the first marked word (or the start), with
-    an ellipsis where it is cut."""
-    tokens = text.split()
-    first = next((n for n, token in enumerate(tokens) if START_MARK in token), 0)
-    start = max(0, first - words // 4)
-    end = min(len(tokens), start + words)
-    passage = " ".join(tokens[start:end])
-    return f"{'… ' if start else ''}{passage}{' …' if end < len(tokens) else ''}"
+def marked_passage(text: str, terms: list[str], *, words: int = 40) -> str:
+    """About `words` words of `text` around the first word starting with one of `terms`,
+    matching words marked, with an ellipsis where it is cut; "" when no word matches."""
+    if not terms:
+        return ""
+    found = _terms_pattern(tuple(terms)).search(text)
+    if found is None:
+        return ""
+    before = text[: found.start()].split()
+    after = text[found.start() :].split()
+    lead = before[-(words // 4) :] if words // 4 else []
+    shown = lead + after[: words - len(lead)]
+    passage = mark_terms(" ".join(shown), terms)
+    cut_before = len(lead) < len(before)
+    cut_after = len(shown) - len(lead) < len(after)
+    return f"{'… ' if cut_before else ''}{passage}{' …' if cut_after else ''}"

@@ -1,5 +1,6 @@
 """Reads for interventions: what an author, the secretariat and Working Group 3 may see."""
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -7,11 +8,11 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
     SearchRank,
     SearchVectorField,
 )
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case,
@@ -42,7 +43,7 @@ from sessions_app.models import FloorRequest, ListeningSession, Registration, Se
 from .enums import CLOSED_TO_WRITING, ApprovedSort, Channel, InterventionKind
 from .enums import InterventionStatus as S
 from .models import Intervention, InterventionCorrection, InterventionStatusChange, Region, Theme
-from .search import START_MARK, STOP_MARK, excerpt, mark_terms, marks_to_html, query_terms
+from .search import mark_terms, marked_passage, marks_to_html, query_terms
 
 
 def is_registered_participant(
@@ -365,128 +366,159 @@ class Highlight:
     passage_language: str
 
 
-_TITLE_OPTIONS = {"start_sel": START_MARK, "stop_sel": STOP_MARK, "highlight_all": True}
-_PASSAGE_OPTIONS = {
-    "start_sel": START_MARK,
-    "stop_sel": STOP_MARK,
-    "max_words": 35,
-    "min_words": 15,
-    "max_fragments": 2,
-    "fragment_delimiter": " … ",
-}
+_LEXEME = re.compile(r"'((?:[^']|'')+)'")
+
+
+def _highlight_terms(query: str) -> list[str]:
+    """The word starts to mark: the folded words of `query` and, on PostgreSQL, the stems its
+    search looks for in each language (so "permits" marks "permit" too)."""
+    terms = query_terms(query)
+    if _uses_postgresql() and terms:
+        with connection.cursor() as cursor:
+            compiler = Intervention.objects.none().query.get_compiler(connection=connection)
+            sql, params = _search_query(query).as_sql(compiler, connection)
+            cursor.execute(f"SELECT ({sql})::text", params)
+            for lexeme in _LEXEME.findall(cursor.fetchone()[0] or ""):
+                if lexeme not in terms:
+                    terms.append(lexeme)
+    return terms
 
 
 def highlight_interventions(
     *, interventions: Iterable[Intervention], query: str
 ) -> dict[int, Highlight]:
-    """The titles and a passage of each of `interventions` (a page), the words matching
-    `query` marked, escaped and safe to show; keyed by id. One query.
+    """The titles of each of `interventions` (a page) and a passage where `query` matched,
+    the matching words marked, escaped and safe to show; keyed by id. At most two queries,
+    whatever the size of the page.
 
-    PostgreSQL marks what its search matched (ts_headline); SQLite marks the words that
-    start with a word of the query.
+    The passage is taken from the English translation when it matches (what most of the
+    working group reads), else from the original.
     """
     ids = [i.pk for i in interventions]
-    terms = query_terms(query)
-    if not ids or not terms:
+    terms = _highlight_terms(query) if ids else []
+    if not terms:
         return {}
-    rows = Intervention.objects.filter(pk__in=ids).order_by()
-    if _uses_postgresql():
-        search_query = _search_query(query)
-        english = TEXT_SEARCH_CONFIGS[Language.EN]
-        marked = rows.annotate(
-            **{
-                name: SearchHeadline(column, search_query, config=config, **options)
-                for name, config, column, options in (
-                    ("h_title", _text_config(), "title", _TITLE_OPTIONS),
-                    ("h_english_title", english, "english_title", _TITLE_OPTIONS),
-                    ("h_body", _text_config(), "body", _PASSAGE_OPTIONS),
-                    ("h_english_text", english, "english_text", _PASSAGE_OPTIONS),
-                )
-            }
-        ).values_list("pk", "language", "h_title", "h_english_title", "h_body", "h_english_text")
-    else:
-        marked = (
-            (pk, language, *(mark_terms(text, terms) for text in texts[:2]),
-             *(excerpt(mark_terms(text, terms)) for text in texts[2:]))
-            for pk, language, *texts in rows.values_list(
-                "pk", "language", "title", "english_title", "body", "english_text"
-            )
-        )  # fmt: skip
     found = {}
-    for pk, language, title, english_title, body, english_text in marked:
-        # The passage where the query matched: the English translation first (what most of
-        # the working group reads), else the original.
-        if START_MARK in english_text:
-            passage, passage_language = english_text, "en"
-        elif START_MARK in body:
-            passage, passage_language = body, language
-        else:
-            passage, passage_language = "", ""
+    for pk, language, title, english_title, body, english_text in (
+        Intervention.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "language", "title", "english_title", "body", "english_text")
+    ):
+        passage, passage_language = marked_passage(english_text, terms), "en"
+        if not passage:
+            passage, passage_language = marked_passage(body, terms), language
         found[pk] = Highlight(
-            title=marks_to_html(title),
-            english_title=marks_to_html(english_title),
+            title=marks_to_html(mark_terms(title, terms)),
+            english_title=marks_to_html(mark_terms(english_title, terms)),
             passage=marks_to_html(passage),
-            passage_language=passage_language,
+            passage_language=passage_language if passage else "",
         )
     return found
 
 
-def count_approved_facets(*, interventions: QuerySet[Intervention]) -> dict[str, list[tuple]]:
-    """Counts per region, theme, kind, language and channel of a selection, from aggregate
-    queries whose cost does not grow with what Python reads (six queries, none returning
-    more rows than there are regions or themes).
+@dataclass(frozen=True)
+class ApprovedFacets:
+    """How many interventions a selection holds, in all and per value of each facet."""
 
-    Returns {"region": [(Region, n), …], "theme": [(Theme, n), …],
-    "kind": [(value, label, n), …], "language": [(value, label, n), …],
-    "channel": [(value, label, n), …]}, leaving out values with no intervention. A theme
-    counts the interventions tagged with it, as primary or other theme.
+    total: int
+    region: list[tuple[Region, int]]
+    theme: list[tuple[Theme, int]]
+    kind: list[tuple[str, str, int]]
+    language: list[tuple[str, str, int]]
+    channel: list[tuple[str, str, int]]
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+
+def count_approved_facets(*, interventions: QuerySet[Intervention]) -> ApprovedFacets:
+    """Counts of a selection: in all, and per region, theme, kind, language and channel, in
+    one aggregate query over the selection (evaluated once, also for a search) plus two
+    small ones for the regions' and themes' names: the cost does not grow with what Python
+    reads. Values with no intervention are left out; a theme counts the interventions tagged
+    with it, as primary or other theme (each once).
     """
-    selection = interventions.order_by()
-    ids = selection.values("pk")
-    region_counts = dict(
-        Intervention.regions.through.objects.filter(intervention_id__in=ids)
-        .values_list("region_id")
-        .annotate(n=Count("intervention_id", distinct=True))
-        .order_by()
+    selection_sql, params = (
+        interventions.order_by()
+        .values_list("pk", "primary_theme_id", "kind", "language", "channel")
+        .query.sql_with_params()
     )
-    theme_counts = dict(
-        selection.values_list("primary_theme_id").annotate(n=Count("pk")).order_by()
+    quote = connection.ops.quote_name
+    themes_table = quote(Intervention.themes.through._meta.db_table)
+    regions_table = quote(Intervention.regions.through._meta.db_table)
+    # SQLite evaluates a CTE once per use unless told to keep it; PostgreSQL keeps a CTE
+    # used several times by itself.
+    materialized = "MATERIALIZED " if connection.vendor == "sqlite" else ""
+    sql = f"""
+        WITH sel (id, theme_id, kind, language, channel) AS {materialized}({selection_sql})
+        SELECT 'total', '', COUNT(*) FROM sel
+        UNION ALL SELECT 'kind', kind, COUNT(*) FROM sel GROUP BY kind
+        UNION ALL SELECT 'language', language, COUNT(*) FROM sel GROUP BY language
+        UNION ALL SELECT 'channel', channel, COUNT(*) FROM sel GROUP BY channel
+        UNION ALL SELECT 'theme', CAST(theme_id AS TEXT), COUNT(*) FROM sel GROUP BY theme_id
+        UNION ALL SELECT 'theme', CAST(t.theme_id AS TEXT), COUNT(DISTINCT t.intervention_id)
+            FROM {themes_table} t JOIN sel ON sel.id = t.intervention_id
+            WHERE t.theme_id <> sel.theme_id GROUP BY t.theme_id
+        UNION ALL SELECT 'region', CAST(r.region_id AS TEXT), COUNT(DISTINCT r.intervention_id)
+            FROM {regions_table} r JOIN sel ON sel.id = r.intervention_id GROUP BY r.region_id
+    """  # noqa: S608 - table names from the models, values passed as parameters
+    counts: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for facet, value, n in cursor.fetchall():
+            by_value = counts.setdefault(facet, {})
+            by_value[value] = by_value.get(value, 0) + n
+    regions = Region.objects.filter(pk__in=[int(pk) for pk in counts.get("region", {})])
+    themes = Theme.objects.filter(pk__in=[int(pk) for pk in counts.get("theme", {})])
+
+    def choices(facet, enum):
+        return [
+            (c.value, c.label, counts[facet][c.value])
+            for c in enum
+            if counts.get(facet, {}).get(c.value)
+        ]
+
+    return ApprovedFacets(
+        total=counts["total"][""],
+        region=[(r, counts["region"][str(r.pk)]) for r in regions.order_by("order", "slug")],
+        theme=[(t, counts["theme"][str(t.pk)]) for t in themes.order_by("order", "slug")],
+        kind=choices("kind", InterventionKind),
+        language=choices("language", Language),
+        channel=choices("channel", Channel),
     )
-    # Other themes, not counting an intervention twice when its primary theme is among them.
-    for theme_id, n in (
-        Intervention.themes.through.objects.filter(intervention_id__in=ids)
-        .exclude(theme_id=F("intervention__primary_theme_id"))
-        .values_list("theme_id")
-        .annotate(n=Count("intervention_id", distinct=True))
-        .order_by()
-    ):
-        theme_counts[theme_id] = theme_counts.get(theme_id, 0) + n
-    columns = {
-        "kind": InterventionKind,
-        "language": Language,
-        "channel": Channel,
-    }
-    totals = selection.aggregate(
-        **{
-            f"{column}_{value}": Count("pk", filter=Q(**{column: value}))
-            for column, choices in columns.items()
-            for value in choices.values
-        }
-    )
-    regions = Region.objects.filter(pk__in=region_counts).order_by("order", "slug")
-    themes = Theme.objects.filter(pk__in=theme_counts).order_by("order", "slug")
-    return {
-        "region": [(r, region_counts[r.pk]) for r in regions],
-        "theme": [(t, theme_counts[t.pk]) for t in themes],
-        **{
-            column: [
-                (choice.value, choice.label, totals[f"{column}_{choice.value}"])
-                for choice in choices
-                if totals[f"{column}_{choice.value}"]
-            ]
-            for column, choices in columns.items()
-        },
-    }
+
+
+@dataclass
+class ApprovedListPage:
+    """Everything Working Group 3's list shows: a page of rows (each with its `highlight`
+    when searching) and the counts of the whole selection."""
+
+    page: Page
+    facets: ApprovedFacets
+
+
+def approved_list_page(
+    *, filters: dict, sort: str, page_number, page_size: int
+) -> ApprovedListPage:
+    """The page `page_number` (of `page_size` rows) of the approved interventions matching
+    `filters` (as `filter_public_approved_interventions` takes them, `query` included),
+    sorted by `sort`, with the counts of the whole selection.
+
+    A fixed number of queries whatever the number of inputs: the search is evaluated once
+    for the counts (which give the paginator its count) and once for the page.
+    """
+    query = filters.get("query", "")
+    selection = filter_public_approved_interventions(**filters)
+    facets = count_approved_facets(interventions=selection)
+    rows = list_approved_interventions(interventions=selection, query=query, sort=sort)
+    paginator = Paginator(rows, page_size)
+    paginator.count = facets.total  # counted with the facets: not a second search
+    page = paginator.get_page(page_number)
+    page.object_list = list(page.object_list)
+    highlights = highlight_interventions(interventions=page.object_list, query=query)
+    for intervention in page.object_list:
+        intervention.highlight = highlights.get(intervention.pk)
+    return ApprovedListPage(page=page, facets=facets)
 
 
 def get_approved_intervention(*, pk: int) -> Intervention:

@@ -3,7 +3,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -303,27 +302,24 @@ def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
 @require_safe
 def approved_list(request):
     form, filters = _approved_selection(request)
-    selection = selectors.filter_public_approved_interventions(**filters)
-    query = filters.get("query", "")
-    rows = selectors.list_approved_interventions(
-        interventions=selection, query=query, sort=form.sort_order()
+    listing = selectors.approved_list_page(
+        filters=filters,
+        sort=form.sort_order(),
+        page_number=request.GET.get("page"),
+        page_size=form.page_size(),
     )
-    page = Paginator(rows, form.page_size()).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    highlights = selectors.highlight_interventions(interventions=page.object_list, query=query)
-    for intervention in page.object_list:
-        intervention.highlight = highlights.get(intervention.pk)
     return render(
         request,
         "interventions/approved_list.html",
         {
             "form": form,
             "filters": filters,
-            "page": page,
-            "grouped_by_session": not query and form.sort_order() in ("", ApprovedSort.SESSION),
+            "page": listing.page,
+            "grouped_by_session": "query" not in filters
+            and form.sort_order() in ("", ApprovedSort.SESSION),
             "carried_by_search": form.carried(form.FILTER_FIELDS),
             "carried_by_filters": form.carried(("q", *form.DISPLAY_FIELDS)),
-            "facets": selectors.count_approved_facets(interventions=selection),
+            "facets": listing.facets,
         },
     )
 
