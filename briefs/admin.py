@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import BriefPack
+from .models import BriefNotification, BriefPack, PolicyBrief
 from .services import retry_brief_pack
 
 CODED_FIELDS = ["stage", "stage_params", "error_code", "error_params", "error"]
@@ -20,12 +20,13 @@ class BriefPackAdmin(admin.ModelAdmin):
         "requested_by",
         "created_at",
     ]
-    list_filter = ["status", "session"]
-    list_select_related = ["session", "requested_by"]
+    list_filter = ["status", "series", "session"]
+    list_select_related = ["session", "series", "requested_by"]
     # The stage and the failure in words (in the reader's language), not their stored codes.
     exclude = CODED_FIELDS
     readonly_fields = [
         *(f.name for f in BriefPack._meta.fields if f.name not in CODED_FIELDS),
+        "sessions",
         "stage_text",
         "error_text",
     ]
@@ -57,3 +58,34 @@ class BriefPackAdmin(admin.ModelAdmin):
             % {"count": retried},
             messages.SUCCESS if retried else messages.WARNING,
         )
+
+
+class BriefNotificationInline(admin.TabularInline):
+    model = BriefNotification
+    fields = ["user", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PolicyBrief)
+class PolicyBriefAdmin(admin.ModelAdmin):
+    """Read only: Working Group 3 records briefs on its pages, which tell contributors."""
+
+    list_display = ["title", "published_on", "series", "session", "pdf_is_public", "created_at"]
+    list_filter = ["series", "session"]
+    list_select_related = ["series", "session"]
+    readonly_fields = [
+        *(f.name for f in PolicyBrief._meta.fields),
+        "cited",
+    ]
+    inlines = [BriefNotificationInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,8 +1,10 @@
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from interventions.enums import InterventionKind
 from interventions.models import Region, Theme
+from sessions_app.models import ListeningSession
 
 
 class PackFilterForm(forms.Form):
@@ -37,3 +39,62 @@ class PackFilterForm(forms.Form):
             "regions": [region.slug for region in data["regions"]],
             "kinds": list(data["kinds"]),
         }
+
+
+class SessionsPackForm(PackFilterForm):
+    """A pack of several sessions: which ones (all of a series are ticked at first), and the
+    same filters as a session's pack."""
+
+    sessions = forms.ModelMultipleChoiceField(
+        label=_("Sessions"),
+        queryset=ListeningSession.objects.none(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one session.")},
+        help_text=_("Inputs are gathered by theme across the sessions; each names its session."),
+    )
+    field_order = ["sessions", "themes", "regions", "kinds"]
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].queryset = sessions
+        self.fields["sessions"].label_from_instance = lambda session: "{} ({})".format(
+            session.title, date_format(session.starts_at, "DATE_FORMAT")
+        )
+
+
+class PolicyBriefForm(forms.Form):
+    """The published brief as Working Group 3 records it."""
+
+    title = forms.CharField(label=_("Title"), max_length=300)
+    published_on = forms.DateField(
+        label=_("Publication date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    url = forms.URLField(
+        label=_("Link to the published brief"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where the brief is published online. Give a link, a PDF, or both."),
+    )
+    pdf = forms.FileField(
+        label=_("PDF of the brief"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
+        help_text=_(
+            "Stored privately: only Working Group 3 and the secretariat can download it, "
+            "unless you make it public below."
+        ),
+    )
+    remove_pdf = forms.BooleanField(label=_("Remove the stored PDF"), required=False)
+    pdf_is_public = forms.BooleanField(
+        label=_("Anyone may download the PDF (it is then linked from the public pages)"),
+        required=False,
+    )
+    cited = forms.CharField(
+        label=_("Source IDs it cites"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Separated by commas, for example: LS3-017, LS3-020."),
+    )

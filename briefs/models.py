@@ -13,17 +13,44 @@ def private_storage():
 
 
 def pack_upload_to(instance: "BriefPack", filename: str) -> str:
-    return f"packs/{instance.session_id}/{filename}"
+    if instance.session_id:
+        return f"packs/{instance.session_id}/{filename}"
+    return f"packs/series-{instance.series_id or 'sessions'}/{filename}"
+
+
+def brief_upload_to(instance: "PolicyBrief", filename: str) -> str:
+    return f"briefs/{filename}"
 
 
 class BriefPack(models.Model):
-    """One requested input pack: its filters, its progress and, once built, its PDF."""
+    """One requested input pack: its filters, its progress and, once built, its PDF.
+
+    A pack covers one session (`session`), or several (`sessions`, with `series` when they were
+    chosen from a series); `session` stays empty for a pack of several sessions.
+    """
 
     session = models.ForeignKey(
         "sessions_app.ListeningSession",
         verbose_name=pgettext_lazy("listening session", "session"),
         on_delete=models.CASCADE,
         related_name="brief_packs",
+        null=True,
+        blank=True,
+    )
+    series = models.ForeignKey(
+        "sessions_app.Series",
+        verbose_name=_("series"),
+        on_delete=models.CASCADE,
+        related_name="brief_packs",
+        null=True,
+        blank=True,
+    )
+    sessions = models.ManyToManyField(
+        "sessions_app.ListeningSession",
+        verbose_name=pgettext_lazy("listening session", "sessions"),
+        related_name="combined_packs",
+        blank=True,
+        help_text=_("The sessions of a pack covering several sessions."),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -73,10 +100,24 @@ class BriefPack(models.Model):
         permissions = [("request_briefpack", _("Can request and download input packs"))]
 
     def __str__(self) -> str:
-        return f"{self.session} — #{self.pk}"
+        return f"{self.scope_title} — #{self.pk}"
 
     def get_absolute_url(self) -> str:
         return reverse("briefs:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_combined(self) -> bool:
+        """Covers several sessions (a series, or sessions chosen together)."""
+        return self.session_id is None
+
+    @property
+    def scope_title(self) -> str:
+        """What the pack covers, in words: the session, the series, or "several sessions"."""
+        if self.session_id:
+            return str(self.session)
+        if self.series_id:
+            return str(self.series)
+        return str(_("Several sessions"))
 
     @property
     def was_restarted(self) -> bool:
@@ -105,4 +146,119 @@ class BriefPack(models.Model):
 
     @property
     def download_filename(self) -> str:
-        return f"input-pack-{self.session.slug}-{self.pk}.pdf"
+        if self.session_id:
+            return f"input-pack-{self.session.slug}-{self.pk}.pdf"
+        if self.series_id:
+            return f"input-pack-{self.series.slug}-{self.pk}.pdf"
+        return f"input-pack-sessions-{self.pk}.pdf"
+
+
+class PolicyBrief(models.Model):
+    """The published policy brief of a series or a session, and the inputs it cites.
+
+    Recording it tells every contributor who consented to be contacted how their inputs were
+    used, once (`BriefNotification`).
+    """
+
+    series = models.ForeignKey(
+        "sessions_app.Series",
+        verbose_name=_("series"),
+        on_delete=models.CASCADE,
+        related_name="policy_briefs",
+        null=True,
+        blank=True,
+    )
+    session = models.ForeignKey(
+        "sessions_app.ListeningSession",
+        verbose_name=pgettext_lazy("listening session", "session"),
+        on_delete=models.CASCADE,
+        related_name="policy_briefs",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=300)
+    published_on = models.DateField(_("publication date"))
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    pdf = models.FileField(
+        _("PDF"), storage=private_storage, upload_to=brief_upload_to, blank=True, max_length=300
+    )
+    pdf_is_public = models.BooleanField(_("anyone may download the PDF"), default=False)
+    cited = models.ManyToManyField(
+        "interventions.Intervention",
+        verbose_name=_("inputs cited"),
+        related_name="cited_in_briefs",
+        blank=True,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("policy brief")
+        verbose_name_plural = _("policy briefs")
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(series__isnull=False, session__isnull=True)
+                    | models.Q(series__isnull=True, session__isnull=False)
+                ),
+                name="policy_brief_series_or_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("briefs:brief_edit", kwargs={"pk": self.pk})
+
+    @property
+    def scope_title(self) -> str:
+        return str(self.session) if self.session_id else str(self.series)
+
+    @property
+    def pdf_url(self) -> str:
+        return reverse("briefs:brief_pdf", kwargs={"pk": self.pk}) if self.pdf else ""
+
+    @property
+    def public_url(self) -> str:
+        """Where the public reads the brief: its link, else its PDF when public; else empty."""
+        if self.url:
+            return self.url
+        return self.pdf_url if self.pdf_is_public else ""
+
+
+class BriefNotification(models.Model):
+    """A contributor was told about a published brief: one row, so they are told once."""
+
+    brief = models.ForeignKey(
+        PolicyBrief,
+        verbose_name=_("policy brief"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contributor"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("scheduled"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("brief notification")
+        verbose_name_plural = _("brief notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "user"], name="one_brief_email_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brief} → {self.user}"

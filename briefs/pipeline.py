@@ -17,7 +17,7 @@ from sessions_app.models import ListeningSession
 from .enums import PackStage
 from .rendering import render_pdf
 from .sections import build_sections, render_document
-from .selectors import PackFilters, PackInputs, get_pack_inputs, pack_fingerprint
+from .selectors import PackFilters, PackInputs, PackScope, get_pack_inputs, pack_fingerprint
 
 # Progress (0-100) of each phase of a build.
 PROGRESS_COLLECTING = 2
@@ -64,16 +64,19 @@ class ComposedPack:
 
 def compose_pack_html(
     *,
-    session: ListeningSession,
+    session: ListeningSession | None = None,
     filters: PackFilters,
     now: datetime,
     progress: ProgressCallback | None = None,
+    scope: PackScope | None = None,
 ) -> ComposedPack:
-    """Read the inputs and render each section from its own inputs into the pack's HTML."""
+    """Read the inputs of `session` (or of the scope's sessions) and render each section from
+    its own inputs into the pack's HTML."""
     report = progress or (lambda _progress, _stage, **_params: None)
+    scope = scope or PackScope.build(session=session)
     # Taken before the inputs are read: a change meanwhile gives a newer pack a newer hash.
-    fingerprint = pack_fingerprint(session=session, filters=filters)
-    inputs = get_pack_inputs(session=session, filters=filters)
+    fingerprint = pack_fingerprint(scope=scope, filters=filters)
+    inputs = get_pack_inputs(scope=scope, filters=filters)
     sections = build_sections(inputs=inputs)
     low, high = PROGRESS_SECTIONS
 
@@ -97,12 +100,14 @@ def compose_pack_html(
 
 def generate_pack_pdf(
     *,
-    session: ListeningSession,
+    session: ListeningSession | None = None,
     filters: PackFilters,
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
+    scope: PackScope | None = None,
 ) -> GeneratedPack:
-    """Build the PDF of a pack synchronously (used by the task, the command and the benchmark).
+    """Build the PDF of a pack synchronously (used by the task, the command and the benchmark),
+    of one session or, given `scope`, of several.
 
     Reads the inputs, renders each section from its own inputs, lays the document out and
     writes it. Calls `progress(percent, stage)` along the way. Writes nothing to the database.
@@ -112,7 +117,7 @@ def generate_pack_pdf(
     started = time.perf_counter()
     report(PROGRESS_COLLECTING, PackStage.COLLECTING)
     composed = compose_pack_html(
-        session=session, filters=filters, now=now or timezone.now(), progress=report
+        session=session, scope=scope, filters=filters, now=now or timezone.now(), progress=report
     )
     inputs = composed.inputs
     templated = time.perf_counter()

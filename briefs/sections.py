@@ -45,6 +45,8 @@ class InterventionEntry:
     credit: str
     digest: str
     is_oral: bool = False
+    # Named next to the input in a pack of several sessions.
+    session_title: str = ""
 
 
 @dataclass
@@ -79,8 +81,9 @@ def _label(choices, value: str, *, empty: str) -> str:
         return value
 
 
-def build_entry(intervention: Intervention) -> InterventionEntry:
-    """What the pack shows of one intervention (themes and regions must be prefetched)."""
+def build_entry(intervention: Intervention, *, with_session: bool = False) -> InterventionEntry:
+    """What the pack shows of one intervention (themes and regions must be prefetched); with
+    `with_session`, the session it was given for too."""
     is_english = intervention.language == Language.EN
     translation = intervention.english_text.strip()
     other_themes = [
@@ -108,6 +111,7 @@ def build_entry(intervention: Intervention) -> InterventionEntry:
         credit=intervention.public_credit,
         digest="",
         is_oral=intervention.channel == Channel.ORAL,
+        session_title=intervention.session.title if with_session else "",
     )
     entry.digest = _digest(
         [
@@ -126,6 +130,7 @@ def build_entry(intervention: Intervention) -> InterventionEntry:
             entry.credit,
             entry.is_oral,
             intervention.delivered_at.isoformat() if intervention.delivered_at else "",
+            entry.session_title,
         ]
     )
     return entry
@@ -154,8 +159,15 @@ def _chart_rows(counter: Counter, labels: list[tuple[str, str]]) -> list[tuple[s
 def build_front_matter(
     *, inputs: PackInputs, entries: list[InterventionEntry], theme_sections: list[Section]
 ) -> Section:
-    """Cover, key figures with charts, and contents."""
+    """Cover, key figures with charts, and contents. A pack of several sessions names its
+    series (when chosen from one) and each session on the cover."""
     session = inputs.session
+    scope_sessions = [
+        {"title": s.title, "starts_at": s.starts_at, "brief_title": s.brief_title}
+        for s in inputs.sessions
+    ]
+    series = inputs.series
+    brief_title = next((s["brief_title"] for s in scope_sessions if s["brief_title"]), "")
     by_region = Counter(
         region.slug for entry in entries for region in entry.intervention.regions.all()
     )
@@ -207,6 +219,10 @@ def build_front_matter(
         }
     context = {
         "session": session,
+        "is_combined": inputs.is_combined,
+        "scope_sessions": scope_sessions,
+        "series_title": str(series.title) if series is not None else "",
+        "brief_title": brief_title,
         "co_leads": CO_LEADS,
         "held": held_figures,
         "filters": filters,
@@ -219,11 +235,10 @@ def build_front_matter(
     }
     digest = _digest(
         [
-            session.pk,
-            session.title,
-            session.brief_title,
-            session.organizers,
-            session.starts_at.isoformat(),
+            [s.pk for s in inputs.sessions],
+            context["series_title"],
+            [[s["title"], s["brief_title"], s["starts_at"].isoformat()] for s in scope_sessions],
+            session.organizers if session else "",
             [(name, list(values)) for name, values in filters],
             figures,
             held_figures,
@@ -273,8 +288,11 @@ def build_theme_section(
 
 
 def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Section:
+    session_titles = [s.title for s in inputs.sessions]
     context = {
         "session": inputs.session,
+        "session_titles": session_titles,
+        "is_combined": inputs.is_combined,
         "organizations": inputs.organizations,
         "intervention_count": len(entries),
     }
@@ -283,13 +301,19 @@ def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Se
         title=_("Annexes"),
         template="briefs/pdf/annexes.html",
         context=context,
-        digest=_digest([inputs.organizations, len(entries)]),
+        digest=_digest([inputs.organizations, len(entries), session_titles]),
     )
 
 
 def build_sections(*, inputs: PackInputs) -> list[Section]:
-    """The sections of a pack, in order: front matter, one per theme with inputs, annexes."""
-    entries = [build_entry(intervention) for intervention in inputs.interventions]
+    """The sections of a pack, in order: front matter, one per theme with inputs, annexes.
+
+    In a pack of several sessions the themes gather the inputs of every session, each input
+    naming its session."""
+    entries = [
+        build_entry(intervention, with_session=inputs.is_combined)
+        for intervention in inputs.interventions
+    ]
     by_theme: dict[int, list[InterventionEntry]] = {}
     for entry in entries:
         by_theme.setdefault(entry.intervention.primary_theme_id, []).append(entry)
@@ -331,12 +355,23 @@ def render_document(
             section.context["generated_at"] = generated_at
         rendered.append(section.render())
     session = inputs.session
+    if session is not None:
+        document_title = session.brief_title or session.title
+        description = session.title
+    else:
+        titles = [s.title for s in inputs.sessions]
+        series = inputs.series
+        document_title = next((s.brief_title for s in inputs.sessions if s.brief_title), "") or (
+            str(series.title) if series is not None else "; ".join(titles)
+        )
+        description = "; ".join(titles)
     return render_to_string(
         "briefs/pdf/pack.html",
         {
             "session": session,
             "sections": rendered,
             "generated_at": generated_at,
-            "document_title": session.brief_title or session.title,
+            "document_title": document_title,
+            "description": description,
         },
     )

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -12,13 +13,13 @@ from interventions.enums import InterventionKind, InterventionStatus
 from interventions.models import Intervention, Region, Theme
 from interventions.selectors import has_theme
 from sessions_app.enums import RegistrationStatus, SessionStatus
-from sessions_app.models import ListeningSession, Registration
+from sessions_app.models import ListeningSession, Registration, Series
 from sessions_app.selectors import HeldReport, get_held_report
 
-from .models import BriefPack
+from .models import BriefPack, PolicyBrief
 
 # Bump when the templates or the CSS change what a pack looks like: old packs are not reused.
-PACK_TEMPLATE_VERSION = "2026-11-28.4"
+PACK_TEMPLATE_VERSION = "2026-11-28.5"
 
 
 def digest_of(value: object) -> str:
@@ -64,29 +65,108 @@ class PackFilters:
         return not (self.themes or self.regions or self.kinds)
 
 
+@dataclass(frozen=True)
+class PackScope:
+    """What a pack covers: one session, or several sessions (chosen from a series, or ticked
+    together), in the order they were held."""
+
+    sessions: tuple[ListeningSession, ...]
+    series: object | None = None  # sessions_app.models.Series
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        session: ListeningSession | None = None,
+        sessions: Iterable[ListeningSession] = (),
+        series: object | None = None,
+    ) -> "PackScope":
+        chosen = {s.pk: s for s in ([session] if session is not None else sessions)}
+        ordered = tuple(sorted(chosen.values(), key=lambda s: (s.starts_at, s.pk)))
+        return cls(sessions=ordered, series=series if len(ordered) > 1 else None)
+
+    @property
+    def session(self) -> ListeningSession | None:
+        """The session of a single-session pack; None for a pack of several."""
+        return self.sessions[0] if len(self.sessions) == 1 else None
+
+    @property
+    def is_combined(self) -> bool:
+        return len(self.sessions) > 1
+
+    @property
+    def session_ids(self) -> list[int]:
+        return [s.pk for s in self.sessions]
+
+    def fingerprint(self) -> list:
+        """What the scope contributes to a pack's content hash."""
+        sessions = [[s.pk, s.updated_at] for s in self.sessions]
+        if self.series is None:
+            return sessions
+        with translation.override("en"):
+            series = [self.series.pk, str(self.series.title), self.series.description]
+        return [sessions, series]
+
+
+def pack_scope_of(pack: BriefPack) -> PackScope:
+    """The scope a stored pack covers (one query for a pack of several sessions)."""
+    if pack.session_id:
+        return PackScope.build(session=pack.session)
+    return PackScope.build(sessions=list(pack.sessions.all()), series=pack.series)
+
+
+def _scope(
+    scope: PackScope | None, session: ListeningSession | None
+) -> PackScope:  # the single-session callers pass `session`
+    if scope is not None:
+        return scope
+    if session is None:
+        raise TypeError("A pack needs a session or a scope.")
+    return PackScope.build(session=session)
+
+
 @dataclass
 class PackInputs:
     """Everything a pack shows, read in a fixed number of queries whatever its size."""
 
-    session: ListeningSession
+    session: ListeningSession | None
     filters: PackFilters
     interventions: list[Intervention]
     themes: list[Theme]
     regions: list[Region]
     organizations: list[str] = field(default_factory=list)
-    # The live session's figures (attendance, speakers), once it was held.
+    # The live session's figures (attendance, speakers), once it was held (single session).
     held: HeldReport | None = None
+    scope: PackScope | None = None
+
+    @property
+    def sessions(self) -> tuple[ListeningSession, ...]:
+        return self.scope.sessions if self.scope else (self.session,)
+
+    @property
+    def series(self):
+        return self.scope.series if self.scope else None
+
+    @property
+    def is_combined(self) -> bool:
+        return len(self.sessions) > 1
 
 
 def filter_pack_interventions(
-    *, session: ListeningSession, filters: PackFilters
+    *,
+    session: ListeningSession | None = None,
+    filters: PackFilters,
+    scope: PackScope | None = None,
 ) -> QuerySet[Intervention]:
-    """Approved interventions of the session matching the filters.
+    """Approved interventions of the session (or the scope's sessions) matching the filters.
 
     A theme filter matches the primary theme or any other theme; a region filter matches any of
     the intervention's regions. Only approved interventions are ever returned.
     """
-    qs = Intervention.objects.filter(session=session, status=InterventionStatus.APPROVED)
+    scope = _scope(scope, session)
+    qs = Intervention.objects.filter(
+        session_id__in=scope.session_ids, status=InterventionStatus.APPROVED
+    )
     if filters.themes:
         qs = qs.filter(has_theme(theme_slugs=filters.themes))
     if filters.regions:
@@ -124,15 +204,22 @@ class PackFingerprint:
     intervention_count: int
 
 
-def pack_fingerprint(*, session: ListeningSession, filters: PackFilters) -> PackFingerprint:
-    """The content hash of the pack `session` + `filters` would give, without building it.
+def pack_fingerprint(
+    *,
+    session: ListeningSession | None = None,
+    filters: PackFilters,
+    scope: PackScope | None = None,
+) -> PackFingerprint:
+    """The content hash of the pack `session` (or `scope`) + `filters` would give, without
+    building it.
 
     Digests the matching interventions' small columns and tags, the listed organizations, the
-    theme and region names, the held session's figures, the session and the template version,
-    in seven queries that read no texts. Two requests for unchanged inputs get the same hash;
-    any change to what the pack shows changes it.
+    theme and region names, the held session's figures, the sessions (and series) and the
+    template version, in a fixed number of queries that read no texts. Two requests for
+    unchanged inputs get the same hash; any change to what the pack shows changes it.
     """
-    interventions = filter_pack_interventions(session=session, filters=filters).order_by("pk")
+    scope = _scope(scope, session)
+    interventions = filter_pack_interventions(scope=scope, filters=filters).order_by("pk")
     rows = list(interventions.values_list(*FINGERPRINT_COLUMNS))
     ids = interventions.values("pk")
     tags = [
@@ -152,27 +239,29 @@ def pack_fingerprint(*, session: ListeningSession, filters: PackFilters) -> Pack
             list(model.objects.order_by("pk").values_list(*[f.attname for f in model._meta.fields]))
             for model in (Theme, Region)
         ]
+    single = scope.session
     content_hash = digest_of(
         [
             PACK_TEMPLATE_VERSION,
-            session.pk,
-            session.updated_at,
+            single.pk if single else None,
+            single.updated_at if single else None,
+            scope.fingerprint() if scope.is_combined else None,
             filters.as_json(),
             rows,
             tags,
             names,
-            list(_listed_organizations(session=session)),
-            _held_fingerprint(session),
+            list(_listed_organizations(scope=scope)),
+            _held_fingerprint(single) if single else None,
         ]
     )
     return PackFingerprint(content_hash=content_hash, intervention_count=len(rows))
 
 
-def _listed_organizations(*, session: ListeningSession) -> QuerySet:
+def _listed_organizations(*, scope: PackScope) -> QuerySet:
     """Organizations of confirmed registrants who agreed to be listed (may repeat)."""
     return (
         Registration.objects.filter(
-            session=session,
+            session_id__in=scope.session_ids,
             status=RegistrationStatus.CONFIRMED,
             consent_to_be_listed=True,
         )
@@ -182,15 +271,25 @@ def _listed_organizations(*, session: ListeningSession) -> QuerySet:
     )
 
 
-def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackInputs:
-    """Read what a pack of `session` with `filters` contains (nine queries, whatever the size).
+def get_pack_inputs(
+    *,
+    session: ListeningSession | None = None,
+    filters: PackFilters,
+    scope: PackScope | None = None,
+) -> PackInputs:
+    """Read what a pack of `session` (or of the scope's sessions) with `filters` contains, in a
+    fixed number of queries whatever the size.
 
-    Interventions come with their primary theme, other themes and regions; organizations are
-    those of confirmed registrations that consented to be listed (distinct, sorted); `held` is
-    the held report when the session's live part produced figures.
+    Interventions come with their primary theme, other themes and regions (and, for several
+    sessions, grouped by theme across them, each knowing its session); organizations are those
+    of confirmed registrations that consented to be listed (distinct, sorted); `held` is the
+    held report when a single session's live part produced figures.
     """
+    scope = _scope(scope, session)
+    single = scope.session
+    by_id = {s.pk: s for s in scope.sessions}
     interventions = list(
-        filter_pack_interventions(session=session, filters=filters)
+        filter_pack_interventions(scope=scope, filters=filters)
         .select_related("primary_theme")
         .prefetch_related(
             Prefetch("themes", queryset=Theme.objects.order_by("order", "slug")),
@@ -198,16 +297,20 @@ def get_pack_inputs(*, session: ListeningSession, filters: PackFilters) -> PackI
         )
         .order_by("created_at", "id")
     )
-    organizations = _listed_organizations(session=session).distinct()
+    for intervention in interventions:
+        # The scope's own session objects: no query per input to name its session.
+        intervention.session = by_id[intervention.session_id]
+    organizations = _listed_organizations(scope=scope).distinct()
     distinct_organizations = {" ".join(name.split()) for name in organizations}
     return PackInputs(
-        session=session,
+        session=single,
         filters=filters,
         interventions=interventions,
         themes=list(Theme.objects.order_by("order", "slug")),
         regions=list(Region.objects.order_by("order", "slug")),
         organizations=sorted(distinct_organizations, key=lambda name: (name.casefold(), name)),
-        held=_held_figures(session),
+        held=_held_figures(single) if single else None,
+        scope=scope,
     )
 
 
@@ -242,6 +345,48 @@ def get_pack_session(*, slug: str) -> ListeningSession:
     return ListeningSession.objects.exclude(status=SessionStatus.DRAFT).get(slug=slug)
 
 
+def list_pack_series() -> QuerySet:
+    """Every series with its number of public sessions and of packs, by title."""
+    return Series.objects.annotate(
+        session_count=Count(
+            "sessions", filter=~Q(sessions__status=SessionStatus.DRAFT), distinct=True
+        ),
+        pack_count=Count("brief_packs", distinct=True),
+    ).order_by("title", "pk")
+
+
+def get_pack_series(*, slug: str):
+    """The series with this slug; raises Series.DoesNotExist."""
+    return Series.objects.get(slug=slug)
+
+
+def list_series_sessions(*, series) -> QuerySet[ListeningSession]:
+    """The public sessions of a series, in the order they are held."""
+    return (
+        ListeningSession.objects.filter(series=series)
+        .exclude(status=SessionStatus.DRAFT)
+        .order_by("starts_at", "pk")
+    )
+
+
+def list_public_pack_sessions() -> QuerySet[ListeningSession]:
+    """Every public session, in the order they are held (to choose several for one pack)."""
+    return ListeningSession.objects.exclude(status=SessionStatus.DRAFT).order_by("starts_at", "pk")
+
+
+def list_combined_packs(*, series=None) -> QuerySet[BriefPack]:
+    """Packs of several sessions: those chosen from `series`, or, without one, those of
+    sessions ticked together. Newest first, with who requested them and their sessions."""
+    return (
+        BriefPack.objects.filter(session__isnull=True, series=series)
+        .select_related("requested_by", "series")
+        .prefetch_related(
+            Prefetch("sessions", queryset=ListeningSession.objects.order_by("starts_at", "pk"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
 def list_session_packs(*, session: ListeningSession) -> QuerySet[BriefPack]:
     """The packs of a session, newest first, with who requested them."""
     return (
@@ -252,8 +397,14 @@ def list_session_packs(*, session: ListeningSession) -> QuerySet[BriefPack]:
 
 
 def get_pack(*, pack_id: int) -> BriefPack:
-    """One pack with its session; raises BriefPack.DoesNotExist."""
-    return BriefPack.objects.select_related("session", "requested_by").get(pk=pack_id)
+    """One pack with its session (or series and sessions); raises BriefPack.DoesNotExist."""
+    return (
+        BriefPack.objects.select_related("session", "series", "requested_by")
+        .prefetch_related(
+            Prefetch("sessions", queryset=ListeningSession.objects.order_by("starts_at", "pk"))
+        )
+        .get(pk=pack_id)
+    )
 
 
 def describe_filters(
@@ -284,3 +435,85 @@ def label_pack_filters(*, packs: list[BriefPack]) -> list[BriefPack]:
             region_names=region_names,
         )
     return packs
+
+
+# ---------------------------------------------------------------------------------------------
+# Published briefs and the public "What we heard" page
+# ---------------------------------------------------------------------------------------------
+
+
+def list_policy_briefs(*, series=None, session: ListeningSession | None = None) -> QuerySet:
+    """The briefs recorded on `series` or on `session`, newest first, with their citations."""
+    return (
+        PolicyBrief.objects.filter(series=series, session=session)
+        .select_related("series", "session")
+        .annotate(cited_count=Count("cited", distinct=True))
+        .order_by("-published_on", "-id")
+    )
+
+
+def get_policy_brief(*, pk: int) -> PolicyBrief:
+    """One brief with its series or session; raises PolicyBrief.DoesNotExist."""
+    return PolicyBrief.objects.select_related("series", "session").get(pk=pk)
+
+
+def cited_references(*, brief: PolicyBrief) -> str:
+    """The source IDs a brief cites, as they are typed: "LS3-017, LS3-020"."""
+    return ", ".join(brief.cited.order_by("reference").values_list("reference", flat=True))
+
+
+def published_brief_for(*, session: ListeningSession) -> PolicyBrief | None:
+    """The latest brief recorded on the session, else on its series; None before any."""
+    scope = Q(session=session)
+    if session.series_id:
+        scope |= Q(series_id=session.series_id)
+    return PolicyBrief.objects.filter(scope).order_by("-published_on", "-id").first()
+
+
+@dataclass
+class WhatWeHeard:
+    """What the public "What we heard" page shows of a held session."""
+
+    session: ListeningSession
+    # (theme, number of approved inputs under it as their primary theme), themes with inputs.
+    themes: list[tuple[Theme, int]]
+    approved_count: int
+    # Approved inputs whose authors consented to publication, by primary theme.
+    published: list[Intervention]
+    brief: PolicyBrief | None
+
+
+def get_heard_report(*, session: ListeningSession) -> WhatWeHeard:
+    """The themes of a session's approved inputs with their counts, the approved inputs whose
+    authors consented to publication (with themes and regions), and the published brief, in
+    six queries whatever the number of inputs. Nothing else of an input is ever returned."""
+    approved = Q(
+        primary_interventions__session=session,
+        primary_interventions__status=InterventionStatus.APPROVED,
+    )
+    themes = [
+        (theme, theme.approved_count)
+        for theme in Theme.objects.annotate(
+            approved_count=Count("primary_interventions", filter=approved)
+        )
+        .filter(approved_count__gt=0)
+        .order_by("order", "slug")
+    ]
+    published = list(
+        Intervention.objects.filter(
+            session=session, status=InterventionStatus.APPROVED, consent_to_publish=True
+        )
+        .select_related("primary_theme")
+        .prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.order_by("order", "slug")),
+            Prefetch("regions", queryset=Region.objects.order_by("order", "slug")),
+        )
+        .order_by("primary_theme__order", "primary_theme__slug", "created_at", "pk")
+    )
+    return WhatWeHeard(
+        session=session,
+        themes=themes,
+        approved_count=sum(count for _theme, count in themes),
+        published=published,
+        brief=published_brief_for(session=session),
+    )

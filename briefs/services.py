@@ -9,7 +9,9 @@ worker was lost (silent for PACK_STALE_AFTER seconds) is queued again by
 """
 
 import logging
+import re
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,18 +24,22 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.emails import send_templated_email
 from core.outbox import schedule_task
-from interventions.enums import InterventionKind
-from interventions.models import Region, Theme
+from interventions.enums import InterventionKind, InterventionStatus
+from interventions.models import Intervention, Region, Theme
+from sessions_app.enums import SessionStatus
 from sessions_app.models import ListeningSession
+from sessions_app.selectors import email_language
 
 from .enums import PackError, PackStage, PackStatus
-from .models import BriefPack, pack_upload_to
+from .models import BriefNotification, BriefPack, PolicyBrief, pack_upload_to
 from .pipeline import generate_pack_pdf
-from .selectors import PackFilters, pack_fingerprint
+from .selectors import PackFilters, PackScope, pack_fingerprint, pack_scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -71,31 +77,79 @@ def validate_pack_filters(
     return filters
 
 
+def validate_pack_scope(
+    *,
+    session: ListeningSession | None = None,
+    sessions: Iterable[ListeningSession] = (),
+    series=None,
+) -> PackScope:
+    """What a pack will cover: `session`; or the chosen `sessions`; or, given only `series`,
+    every public session of the series. Chosen sessions must be public (not drafts) and, with
+    a series, belong to it. One chosen session makes a single-session pack.
+
+    Raises ValidationError with a clear message otherwise.
+    """
+    if session is not None:
+        chosen = [session]
+    elif sessions:
+        chosen = list(sessions)
+    elif series is not None:
+        chosen = list(
+            ListeningSession.objects.filter(series=series).exclude(status=SessionStatus.DRAFT)
+        )
+        if not chosen:
+            raise ValidationError(_("This series has no public session yet."), code="empty_series")
+    else:
+        raise ValidationError(_("Choose at least one session."), code="no_session")
+    if any(s.status == SessionStatus.DRAFT for s in chosen):
+        raise ValidationError(_("A draft session cannot be in a pack."), code="draft")
+    if series is not None and any(s.series_id != series.pk for s in chosen):
+        raise ValidationError(
+            _("Choose sessions of the series “%(series)s” only.") % {"series": series.title},
+            code="other_series",
+        )
+    return PackScope.build(sessions=chosen, series=series)
+
+
 def request_brief_pack(
     *,
-    session: ListeningSession,
+    session: ListeningSession | None = None,
     user: AbstractBaseUser,
     themes: Iterable[str] = (),
     regions: Iterable[str] = (),
     kinds: Iterable[str] = (),
+    sessions: Iterable[ListeningSession] = (),
+    series=None,
 ) -> PackRequest:
-    """Ask for a pack of the session's approved interventions matching the filters.
+    """Ask for a pack of the approved interventions matching the filters, of one session, of
+    chosen `sessions`, or of a whole `series` (see `validate_pack_scope`).
+
+    A pack of several sessions gathers their inputs by theme, each naming its session; it is
+    stored with `session` empty, its `sessions`, and `series` when they came from one.
 
     When a finished pack has the same content hash (same inputs, filters and template
     version) it is returned at once and nothing is rendered; an identical pack still queued
     or building is returned too (a double click asks once), unless its worker was lost, in
     which case it is queued again. Otherwise a queued BriefPack is saved with an outbox
     message for its build task, in one transaction: the relay publishes it, so the request
-    never waits on the broker. Raises ValidationError for unknown themes, regions or kinds.
+    never waits on the broker. Raises ValidationError for unknown themes, regions or kinds,
+    and for sessions that cannot be in a pack.
     """
+    scope = validate_pack_scope(session=session, sessions=sessions, series=series)
     filters = validate_pack_filters(themes=themes, regions=regions, kinds=kinds)
-    fingerprint = pack_fingerprint(session=session, filters=filters)
+    fingerprint = pack_fingerprint(scope=scope, filters=filters)
     content_hash = fingerprint.content_hash
     with transaction.atomic():
         # Two identical requests at once (a double click) must not both build: the session
-        # row serialises them, and the second finds the first one's pack.
-        ListeningSession.objects.select_for_update().filter(pk=session.pk).first()
-        same = BriefPack.objects.filter(session=session, content_hash=content_hash)
+        # rows (locked in one order) serialise them, and the second finds the first one's pack.
+        list(
+            ListeningSession.objects.select_for_update()
+            .filter(pk__in=scope.session_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # The hash covers the scope (sessions and series), so equal hashes are the same pack.
+        same = BriefPack.objects.filter(content_hash=content_hash)
         finished = (
             same.filter(status=PackStatus.DONE).exclude(pdf="").order_by("-finished_at").first()
         )
@@ -109,13 +163,16 @@ def request_brief_pack(
                 pending.refresh_from_db()
             return PackRequest(pack=pending, in_progress=True)
         pack = BriefPack.objects.create(
-            session=session,
+            session=scope.session,
+            series=scope.series,
             requested_by=user,
             filters=filters.as_json(),
             content_hash=content_hash,
             intervention_count=fingerprint.intervention_count,
             stage=PackStage.WAITING,
         )
+        if scope.is_combined:
+            pack.sessions.set(scope.sessions)
         schedule_build(pack_id=pack.pk)
     pack.refresh_from_db()
     return PackRequest(pack=pack)
@@ -221,12 +278,12 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
     On any error, or when the soft time limit is reached, the pack is marked failed with a
     readable reason and no file is stored. A pack that is not running is left alone.
     """
-    pack = BriefPack.objects.select_related("session").get(pk=pack_id)
+    pack = BriefPack.objects.select_related("session", "series").get(pk=pack_id)
     if pack.status != PackStatus.RUNNING:
         return pack
     try:
         generated = generate_pack_pdf(
-            session=pack.session,
+            scope=pack_scope_of(pack),
             filters=PackFilters.from_json(pack.filters),
             progress=PackProgress(pack_id=pack_id),
             now=now,
@@ -267,16 +324,21 @@ def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
 
 
 def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
-    """Withdraw the stored packs of these sessions and queue them to be built again.
+    """Withdraw the stored packs of these sessions (also those covering several sessions
+    among which one of these) and queue them to be built again.
 
     Called when personal data they may show is removed (an account deleted): the PDFs are
     deleted from private storage after commit, and each pack goes back to queued, so its
     download gives the rebuilt pack, with the credits as they are now. Return how many packs
     were withdrawn. Their builds go through the outbox with the change.
     """
+    session_ids = list(session_ids)
+    combined = BriefPack.sessions.through.objects.filter(
+        listeningsession_id__in=session_ids
+    ).values("briefpack_id")
     packs = list(
         BriefPack.objects.select_for_update()
-        .filter(session_id__in=list(session_ids), status=PackStatus.DONE)
+        .filter(Q(session_id__in=session_ids) | Q(pk__in=combined), status=PackStatus.DONE)
         .values_list("pk", "pdf")
     )
     if not packs:
@@ -395,3 +457,221 @@ def requeue_stuck_packs(*, now: datetime | None = None) -> int:
                 schedule_build(pack_id=pack_id)
                 handled += 1
     return handled
+
+
+# ---------------------------------------------------------------------------------------------
+# The published policy brief, and closing the loop with contributors
+# ---------------------------------------------------------------------------------------------
+
+BRIEF_EMAIL_TASK = "briefs.tasks.task_send_brief_email"
+BRIEF_PDF_MAX_MB = 25
+BRIEF_PDF_MAX_BYTES = BRIEF_PDF_MAX_MB * 1024 * 1024
+REFERENCE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def parse_references(text: str) -> list[str]:
+    """Source IDs typed as "LS3-017, LS3-020" (commas, semicolons or spaces), upper-cased,
+    each once, in the order given."""
+    seen: dict[str, None] = {}
+    for part in REFERENCE_SEPARATORS.split(text or ""):
+        if part.strip():
+            seen.setdefault(part.strip().upper(), None)
+    return list(seen)
+
+
+def resolve_cited_interventions(
+    *, references: Iterable[str], sessions: Iterable[ListeningSession]
+) -> list[Intervention]:
+    """The approved interventions of `sessions` with these source IDs.
+
+    Raises ValidationError (key "cited") naming every ID that is unknown, not approved, or
+    from another session than the brief's.
+    """
+    references = list(references)
+    session_ids = {s.pk for s in sessions}
+    found = {
+        i.reference: i for i in Intervention.objects.filter(reference__in=references).order_by("pk")
+    }
+    unknown = [ref for ref in references if ref not in found]
+    not_approved = [
+        ref
+        for ref in references
+        if ref in found and found[ref].status != InterventionStatus.APPROVED
+    ]
+    elsewhere = [
+        ref
+        for ref in references
+        if ref in found and ref not in not_approved and found[ref].session_id not in session_ids
+    ]
+    errors = []
+    if unknown:
+        errors.append(_("Unknown source ID: %(ids)s.") % {"ids": ", ".join(unknown)})
+    if not_approved:
+        errors.append(
+            _("Not an approved input, so it cannot be cited: %(ids)s.")
+            % {"ids": ", ".join(not_approved)}
+        )
+    if elsewhere:
+        errors.append(
+            _("Not an input of this brief’s sessions: %(ids)s.") % {"ids": ", ".join(elsewhere)}
+        )
+    if errors:
+        raise ValidationError({"cited": errors})
+    return [found[ref] for ref in references]
+
+
+def validate_brief_pdf(upload) -> None:
+    """Refuse an upload that is not a PDF or is too large (ValidationError, key "pdf")."""
+    if upload.size > BRIEF_PDF_MAX_BYTES:
+        raise ValidationError(
+            {"pdf": _("The PDF is too large: at most %(mb)d MB.") % {"mb": BRIEF_PDF_MAX_MB}}
+        )
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError({"pdf": _("This file is not a PDF.")})
+
+
+def brief_sessions(*, series=None, session: ListeningSession | None = None) -> list:
+    """The sessions a brief on `series` or `session` draws on (public ones of the series)."""
+    if session is not None:
+        return [session]
+    return list(ListeningSession.objects.filter(series=series).exclude(status=SessionStatus.DRAFT))
+
+
+def record_policy_brief(
+    *,
+    user: AbstractBaseUser,
+    title: str,
+    published_on,
+    references: str,
+    url: str = "",
+    pdf=None,
+    remove_pdf: bool = False,
+    pdf_is_public: bool = False,
+    brief: PolicyBrief | None = None,
+    series=None,
+    session: ListeningSession | None = None,
+) -> PolicyBrief:
+    """Record the published brief of `series` or `session` (or save changes to `brief`).
+
+    `references` are the source IDs it cites ("LS3-017, LS3-020"). The brief needs a link or a
+    PDF; the PDF is stored privately, and served to everyone only when `pdf_is_public`.
+    Side effects: the brief, its cited inputs, and, in the same transaction, one outbox email
+    per contributor who consented to be contacted and was not told about this brief yet
+    (re-saving tells nobody twice).
+    Raises ValidationError (keyed by field) for unknown or uncitable source IDs, a missing
+    link and PDF, or a file that is not a PDF; nothing changes then.
+    """
+    if brief is not None:
+        series, session = brief.series, brief.session
+    if (series is None) == (session is None):
+        raise ValidationError(_("A brief is recorded on a series or on a session."))
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the brief’s title.")})
+    if pdf is not None:
+        validate_brief_pdf(pdf)
+    keeps_pdf = pdf is not None or (brief is not None and bool(brief.pdf) and not remove_pdf)
+    if not url and not keeps_pdf:
+        raise ValidationError({"url": _("Give a link to the brief or upload its PDF.")})
+    cited = resolve_cited_interventions(
+        references=parse_references(references),
+        sessions=brief_sessions(series=series, session=session),
+    )
+    old_pdf = brief.pdf.name if brief is not None and brief.pdf else ""
+    with transaction.atomic():
+        if brief is None:
+            brief = PolicyBrief(series=series, session=session, recorded_by=user)
+        else:
+            brief = PolicyBrief.objects.select_for_update().get(pk=brief.pk)
+        brief.title = title
+        brief.published_on = published_on
+        brief.url = url or ""
+        brief.pdf_is_public = bool(pdf_is_public)
+        if pdf is not None:
+            brief.pdf.save(f"brief-{uuid.uuid4().hex}.pdf", pdf, save=False)
+        elif remove_pdf:
+            brief.pdf = ""
+        brief.save()
+        brief.cited.set(cited)
+        notify_brief_contributors(brief=brief)
+    if old_pdf and old_pdf != brief.pdf.name:
+        storage = PolicyBrief._meta.get_field("pdf").storage
+        transaction.on_commit(lambda: storage.delete(old_pdf))
+    return brief
+
+
+def notify_brief_contributors(*, brief: PolicyBrief) -> int:
+    """Schedule, through the outbox, the email about `brief` to each contributor who consented
+    to be contacted and was not told yet; return how many were scheduled.
+
+    Contributors are the authors of approved inputs of the brief's sessions. Run inside the
+    caller's transaction: the BriefNotification rows (one per person and brief, a database
+    constraint) and the outbox messages commit with the brief.
+    """
+    sessions = brief_sessions(series=brief.series, session=brief.session)
+    already = BriefNotification.objects.filter(brief=brief).values("user_id")
+    contributors = list(
+        Intervention.objects.filter(
+            session__in=sessions,
+            status=InterventionStatus.APPROVED,
+            author__isnull=False,
+            author__is_active=True,
+            author__profile__consent_to_contact=True,
+        )
+        .exclude(author__email="")
+        .exclude(author_id__in=already)
+        .values_list("author_id", flat=True)
+        .distinct()
+        .order_by("author_id")
+    )
+    for user_id in contributors:
+        BriefNotification.objects.create(brief=brief, user_id=user_id)
+        schedule_task(BRIEF_EMAIL_TASK, brief_id=brief.pk, user_id=user_id)
+    return len(contributors)
+
+
+def send_brief_email(*, brief: PolicyBrief, user: AbstractBaseUser) -> bool:
+    """Thank one contributor, in their language: the brief, its link, and which of their
+    inputs it cites (each with its source ID).
+
+    Returns False, sending nothing, when they no longer consent to be contacted or have no
+    address. Raises what the email backend raises.
+    """
+    profile = getattr(user, "profile", None)
+    if not user.email or not user.is_active or profile is None or not profile.consent_to_contact:
+        return False
+    sessions = brief_sessions(series=brief.series, session=brief.session)
+    theirs = list(
+        Intervention.objects.filter(
+            session__in=sessions, author=user, status=InterventionStatus.APPROVED
+        )
+        .select_related("session")
+        .order_by("session__starts_at", "pk")
+    )
+    cited_ids = set(brief.cited.filter(author=user).values_list("pk", flat=True))
+    language = email_language(user=user, session=theirs[0].session if theirs else None)
+    with translation.override(language):
+        heard = []
+        for session in sorted({i.session for i in theirs}, key=lambda s: (s.starts_at, s.pk)):
+            path = reverse("sessions_app:heard", kwargs={"slug": session.slug})
+            heard.append((session.title, settings.SITE_URL + path))
+    link = brief.public_url
+    if link.startswith("/"):
+        link = settings.SITE_URL + link
+    send_templated_email(
+        to=user.email,
+        language=language,
+        template="brief_published",
+        context={
+            "brief": brief,
+            "scope_title": brief.scope_title,
+            "link": link,
+            "cited": [i for i in theirs if i.pk in cited_ids],
+            "not_cited": [i for i in theirs if i.pk not in cited_ids],
+            "heard": heard,
+        },
+    )
+    return True

@@ -1,11 +1,20 @@
-"""Celery tasks for input packs: thin wrappers that re-fetch by id and call a service."""
+"""Celery tasks for input packs and published briefs: thin wrappers that re-fetch by id and
+call a service."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from core.outbox import claim_message
 
-from .services import build_brief_pack, claim_brief_pack, keep_pack_alive, requeue_stuck_packs
+from .models import PolicyBrief
+from .services import (
+    build_brief_pack,
+    claim_brief_pack,
+    keep_pack_alive,
+    requeue_stuck_packs,
+    send_brief_email,
+)
 
 
 @shared_task(name="briefs.tasks.task_build_brief_pack")
@@ -27,3 +36,21 @@ def task_build_brief_pack(outbox_id: int | None = None, *, pack_id: int) -> None
 def task_requeue_stuck_packs() -> int:
     """Queue again the packs whose worker was lost (Celery beat, every 30 s)."""
     return requeue_stuck_packs()
+
+
+@shared_task(name="briefs.tasks.task_send_brief_email")
+def task_send_brief_email(outbox_id: int | None = None, *, brief_id: int, user_id: int) -> bool:
+    """Tell one contributor about a published brief, once per outbox message.
+
+    Returns whether an email was sent: nothing happens for a duplicate delivery, or when the
+    brief or the person was deleted since. Raises what the email backend raises (the outbox
+    message then goes back to pending and is sent again later).
+    """
+    with claim_message(outbox_id) as claimed:
+        if not claimed:
+            return False
+        brief = PolicyBrief.objects.select_related("series", "session").filter(pk=brief_id).first()
+        user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
+        if brief is None or user is None:
+            return False
+        return send_brief_email(brief=brief, user=user)

@@ -53,6 +53,7 @@ class InterventionForm(forms.ModelForm):
             "regions",
             "countries",
             "credit",
+            "consent_to_publish",
             "deliver_orally",
         ]
         widgets = {
@@ -60,8 +61,16 @@ class InterventionForm(forms.ModelForm):
             "credit": forms.RadioSelect,
             "body": forms.Textarea(attrs={"rows": 14}),
         }
-        labels = {"body": _("Your intervention")}
+        labels = {
+            "body": _("Your intervention"),
+            "consent_to_publish": _(
+                "Once approved, it may be published on the session’s public “What we heard” page"
+            ),
+        }
         help_texts = {
+            "consent_to_publish": _(
+                "Credited as you chose above. Without this, it only informs the policy brief."
+            ),
             "countries": _("Optional: the countries it concerns; choose as many as apply."),
             "deliver_orally": _(
                 "The secretariat may then invite you to speak during an open-floor segment."
@@ -266,6 +275,9 @@ class OralRecordForm(forms.ModelForm):
             "english_text": _("English interpretation given on the call"),
         }
         help_texts = {
+            "consent_to_publish": _(
+                "Credited as you chose above. Without this, it only informs the policy brief."
+            ),
             "english_text": _("Required when the speaker spoke French or Spanish."),
             "english_title": _("When the title is in French or Spanish."),
             "countries": _("Optional: the countries it concerns."),
@@ -305,4 +317,14 @@ class CorrectionForm(forms.Form):
             "Say what is wrong or missing in the summary or its English interpretation, and how "
             "you would put it. The secretariat reviews it before the record is used."
         ),
+    )
+
+
+class PublicationConsentForm(forms.Form):
+    """The author's answer: may the approved input appear on the public "What we heard" page?"""
+
+    consent_to_publish = forms.BooleanField(
+        label=_("Once approved, it may be published on the session’s public “What we heard” page"),
+        required=False,
+        help_text=_("Credited as you chose. Without this, it only informs the policy brief."),
     )

@@ -102,6 +102,11 @@ class Intervention(models.Model):
     credit_organization = models.CharField(_("credited organization"), max_length=300, blank=True)
     stakeholder_type = models.CharField(_("stakeholder type"), max_length=20, blank=True)
     deliver_orally = models.BooleanField(_("wishes to deliver it orally"), default=False)
+    # Off until the author ticks it: only then may the approved input appear on the session's
+    # public "What we heard" page, credited as `credit` says.
+    consent_to_publish = models.BooleanField(
+        _("may be published on the public “What we heard” page"), default=False
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -190,6 +195,11 @@ class Intervention(models.Model):
     @property
     def is_oral(self) -> bool:
         return self.channel == Channel.ORAL
+
+    @property
+    def has_english_translation(self) -> bool:
+        """Written in French or Spanish, and the secretariat's English translation exists."""
+        return self.language != Language.EN and bool(self.english_text.strip())
 
     @property
     def is_approved(self) -> bool:

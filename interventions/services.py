@@ -140,7 +140,16 @@ def set_intervention_status(
 
 
 # Fields an author writes; the rest (status, translation, notes) belong to the secretariat.
-AUTHOR_FIELDS = ("kind", "title", "body", "language", "primary_theme", "countries", "credit")
+AUTHOR_FIELDS = (
+    "kind",
+    "title",
+    "body",
+    "language",
+    "primary_theme",
+    "countries",
+    "credit",
+    "consent_to_publish",
+)
 
 
 class SubmissionRefused(ValidationError):
@@ -762,3 +771,19 @@ def send_oral_record_email(*, intervention: Intervention) -> bool:
         },
     )
     return True
+
+
+def set_publication_consent(
+    *, intervention: Intervention, actor: AbstractBaseUser, consent: bool
+) -> Intervention:
+    """The author says whether their input may appear on the session's public "What we heard"
+    page (credited as they chose). The speaker of an oral record answers it here, when reviewing
+    the record; without an answer it stays unpublished. Changes nothing else (not its status).
+
+    Raises PermissionDenied for someone else's intervention.
+    """
+    if intervention.author_id != actor.pk:
+        raise PermissionDenied
+    Intervention.objects.filter(pk=intervention.pk).update(consent_to_publish=bool(consent))
+    intervention.refresh_from_db()
+    return intervention

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit_intervention, name="edit"),
     path("<int:pk>/withdraw/", views.withdraw_intervention, name="withdraw"),
     path("<int:pk>/correction/", views.propose_correction, name="propose_correction"),
+    path("<int:pk>/publication/", views.publication_consent, name="publication_consent"),
     path("record/<int:pk>/", views.record_oral, name="record_oral"),
     path("approved/", views.approved_list, name="approved"),
     path("approved/<int:pk>/", views.approved_detail, name="approved_detail"),

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sessions_app import selectors as session_selectors
 from sessions_app.models import ListeningSession
@@ -14,7 +14,13 @@ from sessions_app.views import public_session_or_404
 
 from . import exports, selectors, services
 from .enums import ApprovedSort, InterventionStatus
-from .forms import ApprovedFilterForm, CorrectionForm, InterventionForm, OralRecordForm
+from .forms import (
+    ApprovedFilterForm,
+    CorrectionForm,
+    InterventionForm,
+    OralRecordForm,
+    PublicationConsentForm,
+)
 from .models import Intervention
 from .services import EDITABLE_STATUSES, FINAL_STATUSES, SubmissionRefused
 
@@ -193,10 +199,34 @@ def intervention_detail(request, pk: int):
             "can_edit": selectors.can_edit(intervention=intervention),
             "can_withdraw": intervention.status not in FINAL_STATUSES,
             "can_correct": selectors.can_propose_correction(intervention=intervention),
+            "can_answer_publication": intervention.status not in FINAL_STATUSES,
+            "publication_form": PublicationConsentForm(
+                initial={"consent_to_publish": intervention.consent_to_publish}
+            ),
             "awaiting_review": intervention.status == InterventionStatus.SUBMITTED
             and not intervention.is_oral,
         },
     )
+
+
+@login_required
+@require_POST
+def publication_consent(request, pk: int):
+    intervention = _own_intervention(request, pk)
+    form = PublicationConsentForm(request.POST)
+    if form.is_valid():
+        consent = form.cleaned_data["consent_to_publish"]
+        services.set_publication_consent(
+            intervention=intervention, actor=request.user, consent=consent
+        )
+        if consent:
+            messages.success(
+                request,
+                _("Thank you: once approved, it may appear on the public “What we heard” page."),
+            )
+        else:
+            messages.success(request, _("It will not appear on the public “What we heard” page."))
+    return redirect("interventions:detail", pk=intervention.pk)
 
 
 @login_required

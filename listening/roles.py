@@ -35,12 +35,14 @@ ROLES = {
         "interventions.change_theme",
         "interventions.view_theme",
         "briefs.view_briefpack",
+        "briefs.view_policybrief",
     ],
     WORKING_GROUP: [
         "sessions_app.view_held_report",
         "interventions.browse_approved_intervention",
         "briefs.request_briefpack",
         "briefs.view_briefpack",
+        "briefs.view_policybrief",
     ],
 }
 

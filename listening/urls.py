@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+import briefs.views
 import interventions.views
 import sessions_app.urls
 
@@ -14,6 +15,7 @@ from .i18n import set_language
 session_patterns = [
     *sessions_app.urls.urlpatterns,
     path("me/sessions/", interventions.views.my_sessions, name="my_sessions"),
+    path("<slug:slug>/heard/", briefs.views.what_we_heard, name="heard"),
     path("<slug:slug>/", interventions.views.session_detail, name="detail"),
 ]
 

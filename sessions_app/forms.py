@@ -34,6 +34,11 @@ class ProfileForm(forms.Form):
         choices=time_zone_choices,
         help_text=_("Session times are shown in this time zone as well as in UTC."),
     )
+    consent_to_contact = forms.BooleanField(
+        label=_("Email me when the policy brief is published, to tell me how my inputs were used"),
+        required=False,
+        help_text=_("One email per published brief, in your preferred language."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -281,6 +281,11 @@ class Profile(models.Model):
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.EN
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # Asked once, off until the person ticks it: the published brief's "how your inputs were
+    # used" email goes only to those who said yes.
+    consent_to_contact = models.BooleanField(
+        _("may be emailed about how their inputs were used"), default=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -100,8 +100,11 @@ def save_profile(
     preferred_language: str,
     time_zone: str,
     region: models.Model | None = None,
+    consent_to_contact: bool | None = None,
 ) -> Profile:
     """Create or update the user's profile; the region defaults from the country.
+
+    `consent_to_contact` None keeps the stored answer (off for a new profile).
 
     Raises ValidationError for an unknown time zone (nothing is saved).
     """
@@ -119,6 +122,7 @@ def save_profile(
             "region": region,
             "preferred_language": preferred_language,
             "time_zone": time_zone,
+            **({} if consent_to_contact is None else {"consent_to_contact": consent_to_contact}),
         },
     )
     return profile

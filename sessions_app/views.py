@@ -105,6 +105,7 @@ def profile(request):
             "region": current.region_id,
             "preferred_language": current.preferred_language,
             "time_zone": current.time_zone,
+            "consent_to_contact": current.consent_to_contact,
         }
     else:
         guess = parse_time_zone(request.COOKIES.get(TIME_ZONE_COOKIE))

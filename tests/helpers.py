@@ -14,6 +14,7 @@ from django.db import connection
 from kombu import pools
 from pypdf import PdfReader
 
+from briefs import tasks as brief_tasks
 from core.enums import HeartbeatKind, OutboxStatus
 from core.heartbeats import record_heartbeat
 from core.models import OutboxMessage
@@ -143,6 +144,7 @@ OUTBOX_TASKS = {
     "interventions.tasks.task_send_intervention_email": (
         intervention_tasks.task_send_intervention_email
     ),
+    "briefs.tasks.task_send_brief_email": brief_tasks.task_send_brief_email,
 }
 
 

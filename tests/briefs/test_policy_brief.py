@@ -1,0 +1,304 @@
+"""The published brief: recording it, its cited source IDs, its PDF, and the one email each
+consenting contributor receives in their language."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from briefs.models import BriefNotification, PolicyBrief
+from briefs.services import parse_references, record_policy_brief
+from core.models import OutboxMessage
+from sessions_app.models import Series
+from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
+from tests.helpers import run_pending_outbox_tasks
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+LINK = "https://www.migrationnetwork.un.org/brief-regular-pathways"
+
+
+@pytest.fixture
+def session(db):
+    return ListeningSessionFactory(title="Listening on regular pathways", status="held")
+
+
+def contributor(*, consent=True, language="en", name="Amina Diallo"):
+    first, last = name.split(" ", 1)
+    return UserFactory(
+        stakeholder=True,
+        first_name=first,
+        last_name=last,
+        profile__full_name=name,
+        profile__preferred_language=language,
+        profile__consent_to_contact=consent,
+    )
+
+
+def approved(session, author, reference, title):
+    return InterventionFactory(
+        session=session, author=author, status="approved", reference=reference, title=title
+    )
+
+
+def record(session, wg3, **kwargs):
+    kwargs.setdefault("title", "The Impact of COVID 19 on Regular Migration Pathways")
+    kwargs.setdefault("published_on", date(2031, 5, 20))
+    kwargs.setdefault("url", LINK)
+    kwargs.setdefault("references", "")
+    return record_policy_brief(session=session, user=wg3, **kwargs)
+
+
+def test_references_are_parsed_from_what_people_type():
+    assert parse_references(" ls3-017, LS3-020;LS3-017\nls4-001 ") == [
+        "LS3-017",
+        "LS3-020",
+        "LS4-001",
+    ]
+    assert parse_references("") == []
+
+
+def test_recording_emails_each_consenting_contributor_once_with_their_cited_inputs(session, wg3):
+    amina = contributor()
+    cited = approved(session, amina, "LS1-001", "Seasonal permits expired")
+    approved(session, amina, "LS1-002", "Clinics closed to migrants")
+    other = contributor(name="Omar Haddad")
+    approved(session, other, "LS1-003", "Family visas")
+
+    brief = record(session, wg3, references="ls1-001")
+
+    assert list(brief.cited.all()) == [cited]
+    assert OutboxMessage.objects.filter(task_name="briefs.tasks.task_send_brief_email").count() == 2
+    assert run_pending_outbox_tasks() == 2
+    by_person = {email.to[0]: email for email in mail.outbox}
+    email = by_person[amina.email]
+    assert email.subject == (
+        "[Listening] Published: “The Impact of COVID 19 on Regular Migration Pathways” — "
+        "how your inputs were used"
+    )
+    assert "Thank you for sharing your views in “Listening on regular pathways”." in email.body
+    assert LINK in email.body
+    assert "The brief cites this input of yours:\n- LS1-001: Seasonal permits expired\n" in (
+        email.body
+    )
+    assert "Your other approved inputs informed its drafting too:\n- LS1-002:" in email.body
+    heard = f"/en/sessions/{session.slug}/heard/"
+    assert heard in email.body
+    assert "LS1-001" not in by_person[other.email].body
+    assert "The brief does not cite any of your inputs" in by_person[other.email].body
+
+
+def test_saving_the_brief_again_emails_nobody_twice(session, wg3):
+    amina = contributor()
+    approved(session, amina, "LS1-001", "Seasonal permits expired")
+    brief = record(session, wg3)
+    run_pending_outbox_tasks()
+
+    record_policy_brief(
+        brief=brief,
+        user=wg3,
+        title="The Impact of COVID 19 (final)",
+        published_on=date(2031, 5, 21),
+        url=LINK,
+        references="LS1-001",
+    )
+    run_pending_outbox_tasks()
+
+    assert [email.to for email in mail.outbox] == [[amina.email]]
+    assert BriefNotification.objects.filter(brief=brief).count() == 1
+    brief.refresh_from_db()
+    assert brief.title == "The Impact of COVID 19 (final)"
+
+
+def test_contributors_who_did_not_consent_get_nothing(session, wg3):
+    silent = contributor(consent=False)
+    approved(session, silent, "LS1-001", "Quiet input")
+    no_profile = UserFactory()
+    approved(session, no_profile, "LS1-002", "No profile input")
+    drafted = contributor(name="Draft Writer")
+    InterventionFactory(session=session, author=drafted, status="submitted")
+
+    record(session, wg3, references="LS1-001")
+
+    assert run_pending_outbox_tasks() == 0
+    assert mail.outbox == []
+
+
+def test_consent_withdrawn_before_sending_stops_the_email(session, wg3):
+    amina = contributor()
+    approved(session, amina, "LS1-001", "Seasonal permits expired")
+    record(session, wg3)
+    amina.profile.consent_to_contact = False
+    amina.profile.save()
+
+    run_pending_outbox_tasks()
+
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "phrases"),
+    [
+        (
+            "fr",
+            "[Listening] Publié : « Brief » — comment vos contributions ont été utilisées",
+            ["Merci d’avoir partagé votre point de vue", "Le document cite cette contribution"],
+        ),
+        (
+            "es",
+            "[Listening] Publicado: «Brief» — cómo se usaron sus aportes",
+            ["Gracias por compartir su punto de vista", "El documento cita este aporte suyo"],
+        ),
+        (
+            "en",
+            "[Listening] Published: “Brief” — how your inputs were used",
+            ["Thank you for sharing your views", "The brief cites this input of yours"],
+        ),
+    ],
+)
+def test_the_email_is_in_the_contributors_language(session, wg3, language, subject, phrases):
+    person = contributor(language=language)
+    approved(session, person, "LS1-001", "Permis saisonniers")
+
+    record(session, wg3, title="Brief", references="LS1-001")
+    run_pending_outbox_tasks()
+
+    [email] = mail.outbox
+    assert email.subject == subject
+    for phrase in phrases:
+        assert phrase in email.body
+    assert "- LS1-001: Permis saisonniers" in email.body
+    assert f"/{language}/sessions/{session.slug}/heard/" in email.body
+
+
+def test_unknown_or_uncitable_source_ids_are_refused_and_nothing_is_saved(session, wg3):
+    author = contributor()
+    approved(session, author, "LS1-001", "Fine")
+    InterventionFactory(session=session, author=author, status="rejected", reference="LS1-002")
+    InterventionFactory(session=ListeningSessionFactory(), status="approved", reference="LS2-001")
+
+    with pytest.raises(ValidationError) as refused:
+        record(session, wg3, references="LS1-001, LS9-999, LS1-002, LS2-001")
+
+    assert refused.value.message_dict == {
+        "cited": [
+            "Unknown source ID: LS9-999.",
+            "Not an approved input, so it cannot be cited: LS1-002.",
+            "Not an input of this brief’s sessions: LS2-001.",
+        ]
+    }
+    assert PolicyBrief.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_a_brief_needs_a_link_or_a_pdf_and_a_pdf_must_be_one(session, wg3):
+    with pytest.raises(ValidationError) as nothing:
+        record(session, wg3, url="")
+    with pytest.raises(ValidationError) as not_pdf:
+        record(session, wg3, url="", pdf=SimpleUploadedFile("brief.pdf", b"<html>not a pdf"))
+    assert nothing.value.message_dict == {"url": ["Give a link to the brief or upload its PDF."]}
+    assert not_pdf.value.message_dict == {"pdf": ["This file is not a PDF."]}
+    assert PolicyBrief.objects.count() == 0
+
+
+def test_series_brief_cites_inputs_of_any_of_its_sessions(wg3):
+    series = Series.objects.create(slug="series", title="The series")
+    one = ListeningSessionFactory(series=series)
+    two = ListeningSessionFactory(series=series)
+    author = contributor()
+    first = approved(one, author, "LS1-001", "One")
+    second = approved(two, author, "LS2-001", "Two")
+
+    brief = record_policy_brief(
+        series=series,
+        user=wg3,
+        title="Series brief",
+        published_on=date(2031, 6, 1),
+        url=LINK,
+        references="LS1-001, LS2-001",
+    )
+
+    assert set(brief.cited.all()) == {first, second}
+    run_pending_outbox_tasks()
+    [email] = mail.outbox
+    assert "The brief cites these inputs of yours:\n- LS1-001: One\n- LS2-001: Two\n" in email.body
+
+
+# --- The pages ---------------------------------------------------------------------------------
+
+
+def test_working_group_records_a_brief_with_a_private_pdf(client, wg3, session):
+    author = contributor()
+    approved(session, author, "LS1-001", "Seasonal permits expired")
+    client.force_login(wg3)
+    url = reverse("briefs:brief_session", kwargs={"slug": session.slug})
+    assert client.get(url).status_code == 200
+
+    response = client.post(
+        url,
+        {
+            "title": "The Impact of COVID 19",
+            "published_on": "2031-05-20",
+            "pdf": SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf"),
+            "cited": "LS1-001",
+        },
+    )
+
+    brief = PolicyBrief.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == brief.get_absolute_url()
+    assert (brief.session, brief.pdf_is_public, brief.url) == (session, False, "")
+    assert brief.pdf.read() == PDF
+    pdf_url = reverse("briefs:brief_pdf", kwargs={"pk": brief.pk})
+    assert b"".join(client.get(pdf_url).streaming_content) == PDF
+    client.logout()
+    assert client.get(pdf_url).status_code == 404
+    client.force_login(contributor(name="Someone Else"))
+    assert client.get(pdf_url).status_code == 404
+
+
+def test_a_public_pdf_is_for_everyone(client, wg3, session):
+    brief = record(
+        session,
+        wg3,
+        url="",
+        pdf=SimpleUploadedFile("brief.pdf", PDF),
+        pdf_is_public=True,
+    )
+    response = client.get(reverse("briefs:brief_pdf", kwargs={"pk": brief.pk}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert brief.public_url == reverse("briefs:brief_pdf", kwargs={"pk": brief.pk})
+
+
+def test_the_form_shows_unknown_ids_clearly_and_saves_nothing(client, wg3, session):
+    client.force_login(wg3)
+    response = client.post(
+        reverse("briefs:brief_session", kwargs={"slug": session.slug}),
+        {"title": "Brief", "published_on": "2031-05-20", "url": LINK, "cited": "LS7-404"},
+    )
+    assert response.status_code == 400
+    assert "Unknown source ID: LS7-404." in response.content.decode()
+    assert PolicyBrief.objects.count() == 0
+
+
+def test_editing_shows_the_cited_ids(client, wg3, session):
+    author = contributor()
+    approved(session, author, "LS1-002", "Two")
+    approved(session, author, "LS1-001", "One")
+    brief = record(session, wg3, references="LS1-002, LS1-001")
+    client.force_login(wg3)
+    html = client.get(brief.get_absolute_url()).content.decode()
+    assert "LS1-001, LS1-002</textarea>" in html
+
+
+def test_brief_pages_need_the_working_group(client, stakeholder, session):
+    url = reverse("briefs:brief_session", kwargs={"slug": session.slug})
+    client.force_login(stakeholder)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"title": "x"}).status_code == 403
+    assert PolicyBrief.objects.count() == 0
