@@ -48,6 +48,7 @@ def export_personal_data(*, user) -> dict:
             "region": profile.region.slug if profile.region else None,
             "preferred_language": profile.preferred_language,
             "time_zone": profile.time_zone,
+            "consent_to_contact": profile.consent_to_contact,
         },
         "registrations": [
             {
@@ -90,6 +91,7 @@ def export_personal_data(*, user) -> dict:
                 **intervention_row(i),
                 "status": i.status,
                 "credit_choice": i.credit,
+                "consent_to_publish": i.consent_to_publish,
                 "feedback": i.feedback,
                 "created_at": i.created_at.isoformat(),
                 "history": [
@@ -106,7 +108,8 @@ def delete_account(*, user) -> None:
     """Delete `user` and their personal data.
 
     Approved interventions stay in the record, anonymous from now on: author, credited name
-    and organization are cleared. Everything else they wrote is deleted with the account.
+    and organization are cleared, and they leave the public "What we heard" page. Everything
+    else they wrote is deleted with the account.
     Seats they held go to the first waitlisted registrants (with the usual emails). Stored
     packs of every session where they wrote an input or were listed are withdrawn and built
     again, so no earlier pack keeps their name or organization.
@@ -121,7 +124,14 @@ def delete_account(*, user) -> None:
             )
         )
         mine.exclude(status=InterventionStatus.APPROVED).delete()
-        mine.update(author=None, credit=Credit.ANONYMOUS, credit_name="", credit_organization="")
+        # Nobody is left to answer for publication: their inputs leave the public page.
+        mine.update(
+            author=None,
+            credit=Credit.ANONYMOUS,
+            credit_name="",
+            credit_organization="",
+            consent_to_publish=False,
+        )
         sessions = list(
             ListeningSession.objects.filter(
                 registrations__user=user, registrations__status__in=SEAT_HOLDING

@@ -145,8 +145,12 @@ def test_consent_withdrawn_before_sending_stops_the_email(session, wg3):
     [
         (
             "fr",
-            "[Listening] Publié : « Brief » — comment vos contributions ont été utilisées",
-            ["Merci d’avoir partagé votre point de vue", "Le document cite cette contribution"],
+            # Subjects are folded on one line, with plain spaces.
+            "[Listening] Publiée : « Brief » — comment vos contributions ont été utilisées",
+            [
+                "Merci d’avoir partagé votre point de vue",
+                "La note d’orientation cite cette contribution de votre part",
+            ],
         ),
         (
             "es",
