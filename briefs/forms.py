@@ -68,7 +68,9 @@ class PolicyBriefForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=300)
     published_on = forms.DateField(
-        label=_("Publication date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Publication date"),
+        # An <input type="date"> takes ISO dates, whatever the page's language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     url = forms.URLField(
         label=_("Link to the published brief"),

@@ -71,7 +71,7 @@ class PackScope:
     together), in the order they were held."""
 
     sessions: tuple[ListeningSession, ...]
-    series: object | None = None  # sessions_app.models.Series
+    series: Series | None = None
 
     @classmethod
     def build(
@@ -79,7 +79,7 @@ class PackScope:
         *,
         session: ListeningSession | None = None,
         sessions: Iterable[ListeningSession] = (),
-        series: object | None = None,
+        series: Series | None = None,
     ) -> "PackScope":
         chosen = {s.pk: s for s in ([session] if session is not None else sessions)}
         ordered = tuple(sorted(chosen.values(), key=lambda s: (s.starts_at, s.pk)))
@@ -144,7 +144,7 @@ class PackInputs:
         return self.scope.sessions if self.scope else (self.session,)
 
     @property
-    def series(self):
+    def series(self) -> Series | None:
         return self.scope.series if self.scope else None
 
     @property
@@ -345,7 +345,7 @@ def get_pack_session(*, slug: str) -> ListeningSession:
     return ListeningSession.objects.exclude(status=SessionStatus.DRAFT).get(slug=slug)
 
 
-def list_pack_series() -> QuerySet:
+def list_pack_series() -> QuerySet[Series]:
     """Every series with its number of public sessions and of packs, by title."""
     return Series.objects.annotate(
         session_count=Count(
@@ -355,12 +355,12 @@ def list_pack_series() -> QuerySet:
     ).order_by("title", "pk")
 
 
-def get_pack_series(*, slug: str):
+def get_pack_series(*, slug: str) -> Series:
     """The series with this slug; raises Series.DoesNotExist."""
     return Series.objects.get(slug=slug)
 
 
-def list_series_sessions(*, series) -> QuerySet[ListeningSession]:
+def list_series_sessions(*, series: Series) -> QuerySet[ListeningSession]:
     """The public sessions of a series, in the order they are held."""
     return (
         ListeningSession.objects.filter(series=series)
@@ -374,7 +374,7 @@ def list_public_pack_sessions() -> QuerySet[ListeningSession]:
     return ListeningSession.objects.exclude(status=SessionStatus.DRAFT).order_by("starts_at", "pk")
 
 
-def list_combined_packs(*, series=None) -> QuerySet[BriefPack]:
+def list_combined_packs(*, series: Series | None = None) -> QuerySet[BriefPack]:
     """Packs of several sessions: those chosen from `series`, or, without one, those of
     sessions ticked together. Newest first, with who requested them and their sessions."""
     return (
@@ -442,7 +442,9 @@ def label_pack_filters(*, packs: list[BriefPack]) -> list[BriefPack]:
 # ---------------------------------------------------------------------------------------------
 
 
-def list_policy_briefs(*, series=None, session: ListeningSession | None = None) -> QuerySet:
+def list_policy_briefs(
+    *, series: Series | None = None, session: ListeningSession | None = None
+) -> QuerySet[PolicyBrief]:
     """The briefs recorded on `series` or on `session`, newest first, with their citations."""
     return (
         PolicyBrief.objects.filter(series=series, session=session)

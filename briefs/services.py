@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -33,7 +33,7 @@ from core.outbox import schedule_task
 from interventions.enums import InterventionKind, InterventionStatus
 from interventions.models import Intervention, Region, Theme
 from sessions_app.enums import SessionStatus
-from sessions_app.models import ListeningSession
+from sessions_app.models import ListeningSession, Series
 from sessions_app.selectors import email_language
 
 from .enums import PackError, PackStage, PackStatus
@@ -81,7 +81,7 @@ def validate_pack_scope(
     *,
     session: ListeningSession | None = None,
     sessions: Iterable[ListeningSession] = (),
-    series=None,
+    series: Series | None = None,
 ) -> PackScope:
     """What a pack will cover: `session`; or the chosen `sessions`; or, given only `series`,
     every public session of the series. Chosen sessions must be public (not drafts) and, with
@@ -119,7 +119,7 @@ def request_brief_pack(
     regions: Iterable[str] = (),
     kinds: Iterable[str] = (),
     sessions: Iterable[ListeningSession] = (),
-    series=None,
+    series: Series | None = None,
 ) -> PackRequest:
     """Ask for a pack of the approved interventions matching the filters, of one session, of
     chosen `sessions`, or of a whole `series` (see `validate_pack_scope`).
@@ -520,7 +520,7 @@ def resolve_cited_interventions(
     return [found[ref] for ref in references]
 
 
-def validate_brief_pdf(upload) -> None:
+def validate_brief_pdf(upload: File) -> None:
     """Refuse an upload that is not a PDF or is too large (ValidationError, key "pdf")."""
     if upload.size > BRIEF_PDF_MAX_BYTES:
         raise ValidationError(
@@ -533,7 +533,9 @@ def validate_brief_pdf(upload) -> None:
         raise ValidationError({"pdf": _("This file is not a PDF.")})
 
 
-def brief_sessions(*, series=None, session: ListeningSession | None = None) -> list:
+def brief_sessions(
+    *, series: Series | None = None, session: ListeningSession | None = None
+) -> list[ListeningSession]:
     """The sessions a brief on `series` or `session` draws on (public ones of the series)."""
     if session is not None:
         return [session]
@@ -544,14 +546,14 @@ def record_policy_brief(
     *,
     user: AbstractBaseUser,
     title: str,
-    published_on,
+    published_on: date,
     references: str,
     url: str = "",
-    pdf=None,
+    pdf: File | None = None,
     remove_pdf: bool = False,
     pdf_is_public: bool = False,
     brief: PolicyBrief | None = None,
-    series=None,
+    series: Series | None = None,
     session: ListeningSession | None = None,
 ) -> PolicyBrief:
     """Record the published brief of `series` or `session` (or save changes to `brief`).

@@ -39,10 +39,9 @@ def contributor(*, consent=True, language="en", name="Amina Diallo"):
     )
 
 
-def approved(session, author, reference, title):
-    return InterventionFactory(
-        session=session, author=author, status="approved", reference=reference, title=title
-    )
+def approved(session, author, title):
+    """An approved input; its source ID is given when it is saved (`.reference`)."""
+    return InterventionFactory(session=session, author=author, status="approved", title=title)
 
 
 def record(session, wg3, **kwargs):
@@ -64,12 +63,12 @@ def test_references_are_parsed_from_what_people_type():
 
 def test_recording_emails_each_consenting_contributor_once_with_their_cited_inputs(session, wg3):
     amina = contributor()
-    cited = approved(session, amina, "LS1-001", "Seasonal permits expired")
-    approved(session, amina, "LS1-002", "Clinics closed to migrants")
+    cited = approved(session, amina, "Seasonal permits expired")
+    uncited = approved(session, amina, "Clinics closed to migrants")
     other = contributor(name="Omar Haddad")
-    approved(session, other, "LS1-003", "Family visas")
+    approved(session, other, "Family visas")
 
-    brief = record(session, wg3, references="ls1-001")
+    brief = record(session, wg3, references=cited.reference.lower())
 
     assert list(brief.cited.all()) == [cited]
     assert OutboxMessage.objects.filter(task_name="briefs.tasks.task_send_brief_email").count() == 2
@@ -82,19 +81,23 @@ def test_recording_emails_each_consenting_contributor_once_with_their_cited_inpu
     )
     assert "Thank you for sharing your views in “Listening on regular pathways”." in email.body
     assert LINK in email.body
-    assert "The brief cites this input of yours:\n- LS1-001: Seasonal permits expired\n" in (
-        email.body
+    assert (
+        f"The brief cites this input of yours:\n- {cited.reference}: Seasonal permits expired\n"
+        in email.body
     )
-    assert "Your other approved inputs informed its drafting too:\n- LS1-002:" in email.body
+    assert (
+        f"Your other approved inputs informed its drafting too:\n- {uncited.reference}: "
+        "Clinics closed to migrants\n" in email.body
+    )
     heard = f"/en/sessions/{session.slug}/heard/"
     assert heard in email.body
-    assert "LS1-001" not in by_person[other.email].body
+    assert cited.reference not in by_person[other.email].body
     assert "The brief does not cite any of your inputs" in by_person[other.email].body
 
 
 def test_saving_the_brief_again_emails_nobody_twice(session, wg3):
     amina = contributor()
-    approved(session, amina, "LS1-001", "Seasonal permits expired")
+    input_ = approved(session, amina, "Seasonal permits expired")
     brief = record(session, wg3)
     run_pending_outbox_tasks()
 
@@ -104,7 +107,7 @@ def test_saving_the_brief_again_emails_nobody_twice(session, wg3):
         title="The Impact of COVID 19 (final)",
         published_on=date(2031, 5, 21),
         url=LINK,
-        references="LS1-001",
+        references=input_.reference,
     )
     run_pending_outbox_tasks()
 
@@ -116,13 +119,13 @@ def test_saving_the_brief_again_emails_nobody_twice(session, wg3):
 
 def test_contributors_who_did_not_consent_get_nothing(session, wg3):
     silent = contributor(consent=False)
-    approved(session, silent, "LS1-001", "Quiet input")
+    quiet = approved(session, silent, "Quiet input")
     no_profile = UserFactory()
-    approved(session, no_profile, "LS1-002", "No profile input")
+    approved(session, no_profile, "No profile input")
     drafted = contributor(name="Draft Writer")
     InterventionFactory(session=session, author=drafted, status="submitted")
 
-    record(session, wg3, references="LS1-001")
+    record(session, wg3, references=quiet.reference)
 
     assert run_pending_outbox_tasks() == 0
     assert mail.outbox == []
@@ -130,7 +133,7 @@ def test_contributors_who_did_not_consent_get_nothing(session, wg3):
 
 def test_consent_withdrawn_before_sending_stops_the_email(session, wg3):
     amina = contributor()
-    approved(session, amina, "LS1-001", "Seasonal permits expired")
+    approved(session, amina, "Seasonal permits expired")
     record(session, wg3)
     amina.profile.consent_to_contact = False
     amina.profile.save()
@@ -166,33 +169,37 @@ def test_consent_withdrawn_before_sending_stops_the_email(session, wg3):
 )
 def test_the_email_is_in_the_contributors_language(session, wg3, language, subject, phrases):
     person = contributor(language=language)
-    approved(session, person, "LS1-001", "Permis saisonniers")
+    cited = approved(session, person, "Permis saisonniers")
 
-    record(session, wg3, title="Brief", references="LS1-001")
+    record(session, wg3, title="Brief", references=cited.reference)
     run_pending_outbox_tasks()
 
     [email] = mail.outbox
     assert email.subject == subject
     for phrase in phrases:
         assert phrase in email.body
-    assert "- LS1-001: Permis saisonniers" in email.body
+    assert f"- {cited.reference}: Permis saisonniers" in email.body
     assert f"/{language}/sessions/{session.slug}/heard/" in email.body
 
 
 def test_unknown_or_uncitable_source_ids_are_refused_and_nothing_is_saved(session, wg3):
     author = contributor()
-    approved(session, author, "LS1-001", "Fine")
-    InterventionFactory(session=session, author=author, status="rejected", reference="LS1-002")
-    InterventionFactory(session=ListeningSessionFactory(), status="approved", reference="LS2-001")
+    fine = approved(session, author, "Fine")
+    rejected = InterventionFactory(session=session, author=author, status="rejected")
+    elsewhere = InterventionFactory(session=ListeningSessionFactory(), status="approved")
 
     with pytest.raises(ValidationError) as refused:
-        record(session, wg3, references="LS1-001, LS9-999, LS1-002, LS2-001")
+        record(
+            session,
+            wg3,
+            references=f"{fine.reference}, LS999-999, {rejected.reference}, {elsewhere.reference}",
+        )
 
     assert refused.value.message_dict == {
         "cited": [
-            "Unknown source ID: LS9-999.",
-            "Not an approved input, so it cannot be cited: LS1-002.",
-            "Not an input of this brief’s sessions: LS2-001.",
+            "Unknown source ID: LS999-999.",
+            f"Not an approved input, so it cannot be cited: {rejected.reference}.",
+            f"Not an input of this brief’s sessions: {elsewhere.reference}.",
         ]
     }
     assert PolicyBrief.objects.count() == 0
@@ -214,8 +221,8 @@ def test_series_brief_cites_inputs_of_any_of_its_sessions(wg3):
     one = ListeningSessionFactory(series=series)
     two = ListeningSessionFactory(series=series)
     author = contributor()
-    first = approved(one, author, "LS1-001", "One")
-    second = approved(two, author, "LS2-001", "Two")
+    first = approved(one, author, "One")
+    second = approved(two, author, "Two")
 
     brief = record_policy_brief(
         series=series,
@@ -223,13 +230,16 @@ def test_series_brief_cites_inputs_of_any_of_its_sessions(wg3):
         title="Series brief",
         published_on=date(2031, 6, 1),
         url=LINK,
-        references="LS1-001, LS2-001",
+        references=f"{first.reference}, {second.reference}",
     )
 
     assert set(brief.cited.all()) == {first, second}
     run_pending_outbox_tasks()
     [email] = mail.outbox
-    assert "The brief cites these inputs of yours:\n- LS1-001: One\n- LS2-001: Two\n" in email.body
+    assert (
+        "The brief cites these inputs of yours:\n"
+        f"- {first.reference}: One\n- {second.reference}: Two\n" in email.body
+    )
 
 
 # --- The pages ---------------------------------------------------------------------------------
@@ -237,7 +247,7 @@ def test_series_brief_cites_inputs_of_any_of_its_sessions(wg3):
 
 def test_working_group_records_a_brief_with_a_private_pdf(client, wg3, session):
     author = contributor()
-    approved(session, author, "LS1-001", "Seasonal permits expired")
+    cited = approved(session, author, "Seasonal permits expired")
     client.force_login(wg3)
     url = reverse("briefs:brief_session", kwargs={"slug": session.slug})
     assert client.get(url).status_code == 200
@@ -248,7 +258,7 @@ def test_working_group_records_a_brief_with_a_private_pdf(client, wg3, session):
             "title": "The Impact of COVID 19",
             "published_on": "2031-05-20",
             "pdf": SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf"),
-            "cited": "LS1-001",
+            "cited": cited.reference,
         },
     )
 
@@ -283,21 +293,21 @@ def test_the_form_shows_unknown_ids_clearly_and_saves_nothing(client, wg3, sessi
     client.force_login(wg3)
     response = client.post(
         reverse("briefs:brief_session", kwargs={"slug": session.slug}),
-        {"title": "Brief", "published_on": "2031-05-20", "url": LINK, "cited": "LS7-404"},
+        {"title": "Brief", "published_on": "2031-05-20", "url": LINK, "cited": "LS777-404"},
     )
     assert response.status_code == 400
-    assert "Unknown source ID: LS7-404." in response.content.decode()
+    assert "Unknown source ID: LS777-404." in response.content.decode()
     assert PolicyBrief.objects.count() == 0
 
 
 def test_editing_shows_the_cited_ids(client, wg3, session):
     author = contributor()
-    approved(session, author, "LS1-002", "Two")
-    approved(session, author, "LS1-001", "One")
-    brief = record(session, wg3, references="LS1-002, LS1-001")
+    first = approved(session, author, "One")
+    second = approved(session, author, "Two")
+    brief = record(session, wg3, references=f"{second.reference}, {first.reference}")
     client.force_login(wg3)
     html = client.get(brief.get_absolute_url()).content.decode()
-    assert "LS1-001, LS1-002</textarea>" in html
+    assert f"{first.reference}, {second.reference}</textarea>" in html
 
 
 def test_brief_pages_need_the_working_group(client, stakeholder, session):
