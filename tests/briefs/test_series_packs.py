@@ -1,11 +1,13 @@
 """Packs of a whole series or of chosen sessions: inputs grouped by theme across sessions,
 each naming its session; identical requests reuse the pack; the pages that request them."""
 
+import io
 import subprocess
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -277,3 +279,23 @@ def test_pack_list_query_count(client, wg3, count, django_assert_max_num_queries
         response = client.get(reverse("briefs:sessions"))
     assert response.status_code == 200
     assert response.content.decode().count('href="/en/packs/series/') == count
+
+
+def test_the_command_builds_a_series_pack(series, tmp_path):
+    labour, family, _study = sessions_of(series)
+    approved_in(labour, body="Sentinelcommandlabour")
+    approved_in(family, body="Sentinelcommandfamily")
+    output = tmp_path / "series.pdf"
+    stdout = io.StringIO()
+
+    call_command(
+        "build_brief_pack", "--series", series.slug, "--output", str(output), stdout=stdout
+    )
+
+    text = pdftotext(output.read_bytes(), tmp_path)
+    assert "Sentinelcommandlabour" in text and "Sentinelcommandfamily" in text
+    assert "2 interventions" in stdout.getvalue()
+    with pytest.raises(CommandError, match="Unknown series: nope"):
+        call_command("build_brief_pack", "--series", "nope", "--output", str(output))
+    with pytest.raises(CommandError, match=r"Name a session, or a series with --series\."):
+        call_command("build_brief_pack", "--output", str(output))

@@ -8,26 +8,58 @@ from django.utils import translation
 
 from briefs.enums import PackStage, describe
 from briefs.pipeline import generate_pack_pdf
-from briefs.selectors import get_pack_session
-from briefs.services import validate_pack_filters
-from sessions_app.models import ListeningSession
+from briefs.selectors import PackScope, get_pack_series, get_pack_session
+from briefs.services import validate_pack_filters, validate_pack_scope
+from sessions_app.models import ListeningSession, Series
 
 
 class Command(BaseCommand):
-    help = "Build the input pack of a session as a PDF file (the same PDF as the site builds)."
+    help = (
+        "Build the input pack of a session, of a series or of several sessions as a PDF file "
+        "(the same PDF as the site builds)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("session_slug")
+        parser.add_argument("session_slug", nargs="?", help="The session (or use --series).")
+        parser.add_argument(
+            "--series", help="A pack of the series' public sessions (or those --session names)."
+        )
+        parser.add_argument(
+            "--session",
+            action="append",
+            default=[],
+            dest="sessions",
+            help="With --series, or alone: a session of a pack of several (repeat).",
+        )
         parser.add_argument("--output", "-o", required=True, help="Path of the PDF to write.")
         parser.add_argument("--theme", action="append", default=[], help="Theme slug (repeat).")
         parser.add_argument("--region", action="append", default=[], help="Region slug (repeat).")
         parser.add_argument("--kind", action="append", default=[], help="Intervention kind.")
 
-    def handle(self, *args, **options):
+    def scope(self, options) -> PackScope:
+        slugs = [options["session_slug"], *options["sessions"]]
+        slugs = [slug for slug in slugs if slug]
+        if not slugs and not options["series"]:
+            raise CommandError("Name a session, or a series with --series.")
+        sessions = []
+        for slug in slugs:
+            try:
+                sessions.append(get_pack_session(slug=slug))
+            except ListeningSession.DoesNotExist:
+                raise CommandError(f"Unknown session: {slug}")
+        series = None
+        if options["series"]:
+            try:
+                series = get_pack_series(slug=options["series"])
+            except Series.DoesNotExist:
+                raise CommandError(f"Unknown series: {options['series']}")
         try:
-            session = get_pack_session(slug=options["session_slug"])
-        except ListeningSession.DoesNotExist:
-            raise CommandError(f"Unknown session: {options['session_slug']}")
+            return validate_pack_scope(sessions=sessions, series=series)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages))
+
+    def handle(self, *args, **options):
+        scope = self.scope(options)
         try:
             filters = validate_pack_filters(
                 themes=options["theme"], regions=options["region"], kinds=options["kind"]
@@ -42,7 +74,7 @@ class Command(BaseCommand):
             self.stdout.write(f"[{percent:3d}%] {describe(PackStage, stage, params)}")
 
         with translation.override("en"):
-            generated = generate_pack_pdf(session=session, filters=filters, progress=progress)
+            generated = generate_pack_pdf(scope=scope, filters=filters, progress=progress)
         output.write_bytes(generated.pdf)
         self.stdout.write(
             self.style.SUCCESS(
