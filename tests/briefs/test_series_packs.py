@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from briefs.models import BriefPack
 from briefs.pipeline import generate_pack_pdf
 from briefs.selectors import PackFilters, PackScope
-from briefs.services import request_brief_pack
+from briefs.services import request_brief_pack, withdraw_session_packs
 from briefs.tasks import task_build_brief_pack
 from interventions.models import Theme
 from sessions_app.models import Series
@@ -299,3 +299,30 @@ def test_the_command_builds_a_series_pack(series, tmp_path):
         call_command("build_brief_pack", "--series", "nope", "--output", str(output))
     with pytest.raises(CommandError, match=r"Name a session, or a series with --series\."):
         call_command("build_brief_pack", "--output", str(output))
+
+
+def test_withdrawing_a_sessions_packs_withdraws_the_series_packs_that_hold_it(series, wg3):
+    labour, family, study = sessions_of(series)
+    approved_in(labour)
+    combined = request_brief_pack(series=series, user=wg3).pack
+    task_build_brief_pack(pack_id=combined.pk)
+    other = request_brief_pack(sessions=[family, study], series=series, user=wg3).pack
+    task_build_brief_pack(pack_id=other.pk)
+
+    assert withdraw_session_packs(session_ids=[labour.pk]) == 1
+
+    combined.refresh_from_db()
+    other.refresh_from_db()
+    assert (combined.status, combined.pdf.name, other.status) == ("queued", "", "done")
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_several_sessions_page_query_count(client, wg3, count, django_assert_max_num_queries):
+    sessions = [ListeningSessionFactory() for _ in range(3)]
+    for _ in range(count):
+        pack = BriefPackFactory(session=None, series=None, requested_by=wg3)
+        pack.sessions.set(sessions)
+    client.force_login(wg3)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("briefs:several"))
+    assert response.content.decode().count('class="pack-sessions-list"') == count
