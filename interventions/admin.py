@@ -295,6 +295,8 @@ class InterventionAdmin(admin.ModelAdmin):
         "credit_name",
         "credit_organization",
         "stakeholder_type_label",
+        # Only the author answers it (on their intervention's page).
+        "consent_to_publish",
         "deliver_orally",
         "submission_token",
         "submitted_at",
@@ -379,6 +381,7 @@ class InterventionAdmin(admin.ModelAdmin):
                         "credit_name",
                         "credit_organization",
                         "stakeholder_type_label",
+                        "consent_to_publish",
                         "deliver_orally",
                         "agenda_item",
                         "speaking_order",

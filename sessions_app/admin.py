@@ -293,7 +293,13 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "organization", "stakeholder_type", "country"]
+    list_display = [
+        "full_name",
+        "organization",
+        "stakeholder_type",
+        "country",
+        "consent_to_contact",
+    ]
     search_fields = ["full_name", "organization", "user__email"]
     raw_id_fields = ["user"]
 
