@@ -657,7 +657,9 @@ def send_brief_email(*, brief: PolicyBrief, user: AbstractBaseUser) -> bool:
     language = email_language(user=user, session=theirs[0].session if theirs else None)
     with translation.override(language):
         heard = []
-        for session in sorted({i.session for i in theirs}, key=lambda s: (s.starts_at, s.pk)):
+        # Only held sessions have a "What we heard" page to link to.
+        held = {i.session for i in theirs if i.session.is_held}
+        for session in sorted(held, key=lambda s: (s.starts_at, s.pk)):
             path = reverse("sessions_app:heard", kwargs={"slug": session.slug})
             heard.append((session.title, settings.SITE_URL + path))
     link = brief.public_url

@@ -218,8 +218,8 @@ def test_a_brief_needs_a_link_or_a_pdf_and_a_pdf_must_be_one(session, wg3):
 
 def test_series_brief_cites_inputs_of_any_of_its_sessions(wg3):
     series = Series.objects.create(slug="series", title="The series")
-    one = ListeningSessionFactory(series=series)
-    two = ListeningSessionFactory(series=series)
+    one = ListeningSessionFactory(series=series, status="held")
+    two = ListeningSessionFactory(series=series, status="open")
     author = contributor()
     first = approved(one, author, "One")
     second = approved(two, author, "Two")
@@ -240,6 +240,10 @@ def test_series_brief_cites_inputs_of_any_of_its_sessions(wg3):
         "The brief cites these inputs of yours:\n"
         f"- {first.reference}: One\n- {second.reference}: Two\n" in email.body
     )
+    assert "Thank you for sharing your views in “The series”." in email.body
+    # Only the held session has a "What we heard" page yet.
+    assert f"/en/sessions/{one.slug}/heard/" in email.body
+    assert f"/en/sessions/{two.slug}/heard/" not in email.body
 
 
 # --- The pages ---------------------------------------------------------------------------------
