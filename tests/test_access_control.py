@@ -6,13 +6,18 @@ other redirect: the action was accepted or the page sends elsewhere). A URL of t
 row here fails `test_every_url_has_a_row`.
 """
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from briefs.models import PolicyBrief
 from sessions_app.enums import AgendaItemKind
+from sessions_app.models import ListeningSession, Series
 from tests.factories import (
     PASSWORD,
     AgendaItemFactory,
@@ -158,6 +163,22 @@ ROWS = {
     "briefs:status": ("get", {"pk": "pack"}, WG3_ONLY),
     "briefs:download": ("get", {"pk": "pack"}, row(LOGIN, LOGIN, 403, 403, 403, 403, 404)),
     "briefs:retry": ("post", {"pk": "pack"}, row(LOGIN, LOGIN, 403, 403, 403, 403, GO)),
+    "briefs:series": ("get", {"slug": "series"}, WG3_ONLY),
+    # Posted without a ticked session: the form says to choose one.
+    "briefs:series[post]": ("post", {"slug": "series"}, row(LOGIN, LOGIN, 403, 403, 403, 403, 400)),
+    "briefs:several": ("get", None, WG3_ONLY),
+    "briefs:brief_series": ("get", {"slug": "series"}, WG3_ONLY),
+    "briefs:brief_session": ("get", {"slug": "session"}, WG3_ONLY),
+    "briefs:brief_edit": ("get", {"pk": "brief"}, WG3_ONLY),
+    # A private brief's PDF is for Working Group 3 and the secretariat; to others it does not
+    # exist. A public one is for everyone.
+    "briefs:brief_pdf": ("get", {"pk": "brief"}, row(404, 404, 404, 404, 404, 200, 200)),
+    "briefs:brief_pdf[public]": ("get", {"pk": "public_brief"}, everyone(200)),
+    # "What we heard" opens once the session is held.
+    "sessions_app:heard": ("get", {"slug": "held"}, everyone(200)),
+    "sessions_app:heard[not held]": ("get", {"slug": "session"}, everyone(404)),
+    "sessions_app:heard[draft]": ("get", {"slug": "draft"}, everyone(404)),
+    "interventions:publication_consent": ("post", {"pk": "draft_intervention"}, OWNER_ACTS),
 }
 
 # Admin pages and actions: (method, path builder, data builder, outcomes).
@@ -172,6 +193,7 @@ ADMIN_ROWS = {
     "admin:interventions_region_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_theme_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:briefs_briefpack_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
+    "admin:briefs_policybrief_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:core_outboxmessage_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
     "admin:auth_user_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
     "admin:auth_group_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
@@ -191,6 +213,17 @@ def world(stakeholder, secretariat, wg3):
     submitted = InterventionFactory(session=session, author=other, status="submitted")
     approved = InterventionFactory(session=session, author=stakeholder, status="approved")
     pack = BriefPackFactory(session=session, requested_by=wg3, status="failed")
+    series = Series.objects.create(slug="a-series", title="A series")
+    ListeningSession.objects.filter(pk__in=[session.pk, second.pk]).update(series=series)
+    held = ListeningSessionFactory(slug="held-session", status="held")
+    briefs = [
+        PolicyBrief.objects.create(
+            session=session, title="Brief", published_on=date(2031, 5, 20), pdf_is_public=public
+        )
+        for public in (False, True)
+    ]
+    for brief in briefs:
+        brief.pdf.save("brief.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     live = ListeningSessionFactory(slug="live-session", starts_at=timezone.now())
     floor = AgendaItemFactory(session=live, kind=AgendaItemKind.OPEN_FLOOR)
     live_registration = RegistrationFactory(session=live, user=stakeholder)
@@ -225,6 +258,10 @@ def world(stakeholder, secretariat, wg3):
         "floor_request": waiting.pk,
         "delivered_request": delivered.pk,
         "oral_intervention": oral.pk,
+        "series": series.slug,
+        "held": held.slug,
+        "brief": briefs[0].pk,
+        "public_brief": briefs[1].pk,
     }
     return {"users": users, "refs": refs, "submitted": submitted}
 

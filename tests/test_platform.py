@@ -309,6 +309,7 @@ def test_roles_exist_with_their_permissions():
         "request_briefpack",
         "view_briefpack",
         "view_held_report",
+        "view_policybrief",
     ]
 
 
