@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('briefs', '0004_pack_stage_codes'),
-        ('interventions', '0006_intervention_consent_to_publish'),
+        ('interventions', '0007_intervention_consent_to_publish'),
         ('sessions_app', '0005_profile_consent_to_contact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

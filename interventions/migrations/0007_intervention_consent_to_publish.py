@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interventions', '0005_intervention_reference'),
+        ('interventions', '0006_search'),
     ]
 
     operations = [
