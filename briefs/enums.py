@@ -61,3 +61,10 @@ def describe(choices: type[models.TextChoices], code: str, params: dict) -> str:
         return code
     # A plural label (ngettext_lazy) picks its form from the parameters.
     return str(label % params) if params else str(label)
+
+
+class MatrixView(models.TextChoices):
+    """What the evidence matrix crosses."""
+
+    THEME_CODE = "theme-code", _("Theme × code")
+    REGION_THEME = "region-theme", _("Region × theme")

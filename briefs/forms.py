@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from interventions.enums import InterventionKind
 from interventions.models import Region, Theme
-from sessions_app.models import ListeningSession
+from sessions_app.models import ListeningSession, Series
+from sessions_app.selectors import list_public_sessions
+
+from .enums import MatrixView
 
 
 class PackFilterForm(forms.Form):
@@ -100,3 +103,42 @@ class PolicyBriefForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Separated by commas, for example: LS3-017, LS3-020."),
     )
+
+
+class MatrixFilterForm(forms.Form):
+    """What the evidence matrix crosses, and for which session (GET)."""
+
+    view = forms.ChoiceField(
+        label=_("Cross"),
+        choices=MatrixView.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose theme × code or region × theme.")},
+    )
+    session = forms.ModelChoiceField(
+        label=_("Session"),
+        queryset=None,
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All sessions"),
+        error_messages={"invalid_choice": _("There is no such session.")},
+    )
+    series = forms.ModelChoiceField(
+        label=_("Series"),
+        queryset=Series.objects.order_by("title", "pk"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All series"),
+        error_messages={"invalid_choice": _("There is no such series.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = list_public_sessions()
+
+    def selection(self) -> dict:
+        """The view, session and series asked for (the theme × code view by default)."""
+        return {
+            "view": self.cleaned_data.get("view") or MatrixView.THEME_CODE,
+            "session": self.cleaned_data.get("session"),
+            "series": self.cleaned_data.get("series"),
+        }

@@ -20,6 +20,8 @@ from interventions.models import Intervention, Region, Theme
 from sessions_app.enums import StakeholderType
 
 from .charts import bar_chart_svg
+from .enums import MatrixView
+from .matrix import EvidenceMatrix, build_matrix
 from .selectors import PackInputs, describe_filters
 from .selectors import digest_of as _digest
 
@@ -287,21 +289,57 @@ def build_theme_section(
     )
 
 
+def _matrix_digest(matrix: EvidenceMatrix) -> list:
+    return [
+        matrix.columns,
+        [
+            [
+                row.key,
+                row.name,
+                [
+                    [
+                        cell.references,
+                        [
+                            [q.pk, q.text, q.source_changed, [c.name for c in q.codes.all()]]
+                            for q in cell.quotes
+                        ],
+                    ]
+                    for cell in row.cells
+                ],
+            ]
+            for row in matrix.rows
+        ],
+    ]
+
+
 def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Section:
+    """Participating organizations, the evidence matrix (theme × code) of the pack's inputs
+    with its quotes, and the note on method."""
     session_titles = [s.title for s in inputs.sessions]
+    matrix = build_matrix(
+        view=MatrixView.THEME_CODE,
+        interventions=inputs.interventions,
+        quotes=inputs.quotes,
+        themes=inputs.themes,
+        regions=inputs.regions,
+        codes=inputs.codes,
+    )
     context = {
         "session": inputs.session,
         "session_titles": session_titles,
         "is_combined": inputs.is_combined,
         "organizations": inputs.organizations,
         "intervention_count": len(entries),
+        "matrix": matrix,
     }
     return Section(
         key="annexes",
         title=_("Annexes"),
         template="briefs/pdf/annexes.html",
         context=context,
-        digest=_digest([inputs.organizations, len(entries), session_titles]),
+        digest=_digest(
+            [inputs.organizations, len(entries), session_titles, _matrix_digest(matrix)]
+        ),
     )
 
 

@@ -10,16 +10,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from interventions.enums import InterventionKind, InterventionStatus
-from interventions.models import Intervention, Region, Theme
-from interventions.selectors import has_theme
+from interventions.models import AnalysisCode, Intervention, Quote, Region, Theme
+from interventions.selectors import filter_public_approved_interventions, has_theme
 from sessions_app.enums import RegistrationStatus, SessionStatus
 from sessions_app.models import ListeningSession, Registration, Series
 from sessions_app.selectors import HeldReport, get_held_report
 
+from .enums import MatrixView
+from .matrix import EvidenceMatrix, build_matrix
 from .models import BriefPack, PolicyBrief
 
 # Bump when the templates or the CSS change what a pack looks like: old packs are not reused.
-PACK_TEMPLATE_VERSION = "2026-11-28.5"
+PACK_TEMPLATE_VERSION = "2026-11-28.6"
 
 
 def digest_of(value: object) -> str:
@@ -138,6 +140,9 @@ class PackInputs:
     # The live session's figures (attendance, speakers), once it was held (single session).
     held: HeldReport | None = None
     scope: PackScope | None = None
+    # Quotes of these interventions, with their codes, and the coding frame: the matrix annex.
+    quotes: list[Quote] = field(default_factory=list)
+    codes: list[AnalysisCode] = field(default_factory=list)
 
     @property
     def sessions(self) -> tuple[ListeningSession, ...]:
@@ -214,9 +219,10 @@ def pack_fingerprint(
     building it.
 
     Digests the matching interventions' small columns and tags, the listed organizations, the
-    theme and region names, the held session's figures, the sessions (and series) and the
-    template version, in a fixed number of queries that read no texts. Two requests for
-    unchanged inputs get the same hash; any change to what the pack shows changes it.
+    theme and region names, the held session's figures, the quotes and codes of the evidence
+    matrix, the sessions (and series) and the template version, in a fixed number of queries
+    that read no intervention texts. Two requests for unchanged inputs get the same hash; any
+    change to what the pack shows changes it.
     """
     scope = _scope(scope, session)
     interventions = filter_pack_interventions(scope=scope, filters=filters).order_by("pk")
@@ -237,7 +243,7 @@ def pack_fingerprint(
     with translation.override("en"):
         names = [
             list(model.objects.order_by("pk").values_list(*[f.attname for f in model._meta.fields]))
-            for model in (Theme, Region)
+            for model in (Theme, Region, AnalysisCode)
         ]
     single = scope.session
     content_hash = digest_of(
@@ -252,9 +258,23 @@ def pack_fingerprint(
             names,
             list(_listed_organizations(scope=scope)),
             _held_fingerprint(single) if single else None,
+            _quotes_fingerprint(ids),
         ]
     )
     return PackFingerprint(content_hash=content_hash, intervention_count=len(rows))
+
+
+def _quotes_fingerprint(ids: QuerySet) -> list:
+    """The coded quotes of the matching interventions, as the matrix annex shows them (the
+    passage itself included: it is short), in one query. A quote without a code shows nowhere
+    in the annex."""
+    return list(
+        Quote.codes.through.objects.filter(quote__intervention_id__in=ids)
+        .order_by("quote_id", "analysiscode_id")
+        .values_list(
+            "quote_id", "quote__intervention_id", "quote__source", "quote__text", "analysiscode_id"
+        )
+    )
 
 
 def _listed_organizations(*, scope: PackScope) -> QuerySet:
@@ -302,6 +322,10 @@ def get_pack_inputs(
         intervention.session = by_id[intervention.session_id]
     organizations = _listed_organizations(scope=scope).distinct()
     distinct_organizations = {" ".join(name.split()) for name in organizations}
+    quotes = _read_quotes(
+        interventions=interventions,
+        ids=filter_pack_interventions(scope=scope, filters=filters).values("pk"),
+    )
     return PackInputs(
         session=single,
         filters=filters,
@@ -311,6 +335,8 @@ def get_pack_inputs(
         organizations=sorted(distinct_organizations, key=lambda name: (name.casefold(), name)),
         held=_held_figures(single) if single else None,
         scope=scope,
+        quotes=quotes,
+        codes=list(AnalysisCode.objects.order_by("order", "slug")),
     )
 
 
@@ -518,4 +544,45 @@ def get_heard_report(*, session: ListeningSession) -> WhatWeHeard:
         approved_count=sum(count for _theme, count in themes),
         published=published,
         brief=published_brief_for(session=session),
+    )
+
+
+def _read_quotes(*, interventions: list[Intervention], ids: QuerySet) -> list[Quote]:
+    """The quotes of `interventions` (whose ids `ids` selects) with their codes, in two
+    queries; each quote points at the intervention object already read."""
+    quotes = list(
+        Quote.objects.filter(intervention_id__in=ids)
+        .prefetch_related(
+            Prefetch("codes", queryset=AnalysisCode.objects.order_by("order", "slug"))
+        )
+        .order_by("intervention_id", "pk")
+    )
+    by_pk = {intervention.pk: intervention for intervention in interventions}
+    kept = []
+    for quote in quotes:
+        if quote.intervention_id in by_pk:
+            quote.intervention = by_pk[quote.intervention_id]
+            kept.append(quote)
+    return kept
+
+
+def get_evidence_matrix(
+    *,
+    view: str = MatrixView.THEME_CODE,
+    session: ListeningSession | None = None,
+    series: Series | None = None,
+) -> EvidenceMatrix:
+    """The evidence matrix of the approved inputs of public sessions (or of one session, or of
+    the sessions of one series), in eight queries whatever their number. Quotes of inputs that
+    are no longer approved are left out."""
+    selection = filter_public_approved_interventions(session=session, series=series)
+    interventions = list(selection)
+    quotes = _read_quotes(interventions=interventions, ids=selection.values("pk"))
+    return build_matrix(
+        view=view,
+        interventions=interventions,
+        quotes=quotes,
+        themes=list(Theme.objects.order_by("order", "slug")),
+        regions=list(Region.objects.order_by("order", "slug")),
+        codes=list(AnalysisCode.objects.order_by("order", "slug")),
     )

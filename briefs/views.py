@@ -12,13 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.spreadsheets import csv_download
 from sessions_app.models import ListeningSession, Series
 
-from .enums import PackStatus
-from .forms import PackFilterForm, PolicyBriefForm, SessionsPackForm
+from .enums import MatrixView, PackStatus
+from .forms import MatrixFilterForm, PackFilterForm, PolicyBriefForm, SessionsPackForm
+from .matrix import matrix_csv_rows
 from .models import BriefPack, PolicyBrief
 from .selectors import (
     cited_references,
+    get_evidence_matrix,
     get_heard_report,
     get_pack,
     get_pack_series,
@@ -38,6 +41,8 @@ from .services import record_policy_brief, request_brief_pack, retry_brief_pack
 PERMISSION = "briefs.request_briefpack"
 # The secretariat sees private briefs too.
 BRIEF_VIEW_PERMISSION = "briefs.view_policybrief"
+# Working Group 3 and the secretariat read the matrix, as they code the quotes.
+MATRIX_PERMISSION = "interventions.code_quote"
 
 
 def pack_member_required(view):
@@ -400,4 +405,50 @@ def what_we_heard(request, slug: str):
         return render(request, "briefs/what_we_heard_later.html", {"session": session}, status=404)
     return render(
         request, "briefs/what_we_heard.html", {"report": get_heard_report(session=session)}
+    )
+
+
+def matrix_member_required(view):
+    return login_required(permission_required(MATRIX_PERMISSION, raise_exception=True)(view))
+
+
+@require_safe
+@matrix_member_required
+def evidence_matrix(request):
+    """Theme × code (or region × theme): per cell the inputs, their source IDs, the quotes."""
+    form = MatrixFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "briefs/matrix.html", {"form": form, "matrix": None}, status=400)
+    selection = form.selection()
+    return render(
+        request,
+        "briefs/matrix.html",
+        {
+            "form": form,
+            "matrix": get_evidence_matrix(**selection),
+            "selection": selection,
+            "views": MatrixView.choices,
+        },
+    )
+
+
+@require_safe
+@matrix_member_required
+def evidence_matrix_csv(request):
+    """The matrix as a spreadsheet-safe CSV: one row per cell."""
+    form = MatrixFilterForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for e in form.errors.values() for m in e))
+        return redirect("briefs:matrix")
+    matrix = get_evidence_matrix(**form.selection())
+    return csv_download(
+        filename=f"evidence-matrix-{matrix.view}.csv",
+        header=[
+            matrix.row_heading,
+            matrix.column_heading,
+            _("Inputs"),
+            _("Source IDs"),
+            _("Quotes"),
+        ],
+        rows=matrix_csv_rows(matrix),
     )

@@ -16,7 +16,15 @@ from sessions_app.models import AgendaItem
 from . import selectors
 from .enums import Channel, CorrectionStatus
 from .enums import InterventionStatus as S
-from .models import Intervention, InterventionCorrection, InterventionStatusChange, Region, Theme
+from .models import (
+    AnalysisCode,
+    Intervention,
+    InterventionCorrection,
+    InterventionStatusChange,
+    Quote,
+    Region,
+    Theme,
+)
 from .services import (
     MODERATOR,
     MODERATOR_DECISIONS,
@@ -57,6 +65,35 @@ class RegionAdmin(TabbedTranslationAdmin):
 class ThemeAdmin(TabbedTranslationAdmin):
     list_display = ["name", "slug", "order", "is_active"]
     list_editable = ["order", "is_active"]
+
+
+@admin.register(AnalysisCode)
+class AnalysisCodeAdmin(TabbedTranslationAdmin):
+    list_display = ["name", "slug", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    """Quotes are saved and coded on the site (the quote bank), where the passage is checked
+    against its text; the admin shows them and can delete them."""
+
+    list_display = ["__str__", "reference", "source", "created_by", "created_at"]
+    list_filter = ["codes", "source"]
+    search_fields = ["text", "intervention__title"]
+    list_select_related = ["intervention", "created_by"]
+    fields = ["intervention", "source", "text", "codes", "note", "created_by", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("source ID"))
+    def reference(self, quote: Quote) -> str:
+        return quote.intervention.reference
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class StatusChangeInline(admin.TabularInline):

@@ -53,3 +53,10 @@ class ApprovedSort(models.TextChoices):
 
 # Page sizes of Working Group 3's list; the first is the default.
 APPROVED_PAGE_SIZES = (25, 10, 50, 100)
+
+
+class QuoteSource(models.TextChoices):
+    """Which text of an intervention a quote was taken from."""
+
+    ORIGINAL = "original", pgettext_lazy("quote source", "Original text")
+    TRANSLATION = "translation", pgettext_lazy("quote source", "English translation")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.spreadsheets import csv_download
 
-from .models import Intervention
+from .models import Intervention, Quote
 
 COLUMNS = [
     "id",
@@ -87,3 +87,45 @@ def approved_interventions_json(*, interventions) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+QUOTE_COLUMNS = [
+    "quote_id",
+    "reference",
+    "session",
+    "intervention_title",
+    "quoted_from",
+    "passage",
+    "codes",
+    "note",
+    "source_changed",
+    "quoted_by",
+    "quoted_at",
+]
+
+
+def quote_row(quote: Quote) -> list:
+    """One quote as plain values: its source ID, the passage as quoted, its codes."""
+    intervention = quote.intervention
+    return [
+        quote.pk,
+        intervention.reference,
+        intervention.session.slug,
+        intervention.english_title or intervention.title,
+        quote.source,
+        quote.text,
+        "; ".join(code.slug for code in quote.codes.all()),
+        quote.note,
+        "yes" if quote.source_changed else "no",
+        quote.created_by.email if quote.created_by else "",
+        quote.created_at.isoformat(),
+    ]
+
+
+def quotes_csv(*, quotes) -> HttpResponse:
+    """The quote bank (or a filtered part of it) as a spreadsheet-safe CSV."""
+    return csv_download(
+        filename=f"quotes-{timezone.now():%Y%m%d-%H%M}.csv",
+        header=QUOTE_COLUMNS,
+        rows=(quote_row(quote) for quote in quotes),
+    )

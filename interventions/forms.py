@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,7 +15,7 @@ from sessions_app.selectors import list_public_sessions
 
 from . import selectors
 from .enums import APPROVED_PAGE_SIZES, ApprovedSort, Channel, InterventionKind
-from .models import Intervention, Region, Theme
+from .models import AnalysisCode, Intervention, Quote, Region, Theme
 from .search import MAX_QUERY_LENGTH
 from .services import validate_body
 
@@ -328,3 +329,120 @@ class PublicationConsentForm(forms.Form):
         required=False,
         help_text=_("Credited as you chose. Without this, it only informs the policy brief."),
     )
+
+
+# A quoted passage is a few sentences, never a whole book.
+QUOTE_MAX_LENGTH = 5000
+
+
+class QuoteForm(forms.Form):
+    """A passage of an approved intervention and its codes. The page's script fills the
+    passage from a selection; without it, the passage is pasted (and checked all the same)."""
+
+    source = forms.ChoiceField(label=_("Quoted from"), widget=forms.RadioSelect)
+    text = forms.CharField(
+        label=_("Passage"),
+        max_length=QUOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "data-quote-passage": ""}),
+        help_text=_(
+            "Select a passage in the text and it appears here, or paste it exactly as written."
+        ),
+    )
+    codes = forms.ModelMultipleChoiceField(
+        label=_("Codes"),
+        queryset=AnalysisCode.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, intervention: Intervention, **kwargs):
+        super().__init__(*args, **kwargs)
+        sources = selectors.quote_sources(intervention=intervention)
+        self.fields["source"].choices = sources
+        self.fields["source"].initial = sources[0][0]
+        self.fields["codes"].queryset = selectors.active_analysis_codes()
+
+
+class QuoteEditForm(forms.ModelForm):
+    """A quote's codes and note (its passage stays as quoted). Inactive codes it already
+    carries are still offered, so that editing the note does not drop them."""
+
+    codes = forms.ModelMultipleChoiceField(
+        label=_("Codes"), queryset=AnalysisCode.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Quote
+        fields = ["codes", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        carried = self.instance.codes.values("pk") if self.instance.pk else []
+        self.fields["codes"].queryset = AnalysisCode.objects.filter(
+            Q(is_active=True) | Q(pk__in=carried)
+        ).order_by("order", "slug")
+
+
+class QuoteFilterForm(forms.Form):
+    """The quote bank's filters (GET). Invalid values are dropped, never an error page."""
+
+    code = forms.ModelChoiceField(
+        label=_("Code"), queryset=None, to_field_name="slug", required=False
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=None, to_field_name="slug", required=False
+    )
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=None, to_field_name="slug", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].queryset = AnalysisCode.objects.order_by("order", "slug")
+        self.fields["theme"].queryset = Theme.objects.order_by("order", "slug")
+        self.fields["session"].queryset = list_public_sessions()
+        for name in ("code", "theme", "session"):
+            self.fields[name].empty_label = _("All")
+
+    def filters(self) -> dict:
+        """The valid filters only: an invalid value is ignored."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
+
+
+class AnalysisCodeForm(forms.ModelForm):
+    """A code of the coding frame, named in the three languages."""
+
+    class Meta:
+        model = AnalysisCode
+        fields = [
+            "name_en",
+            "name_fr",
+            "name_es",
+            "slug",
+            "description_en",
+            "description_fr",
+            "description_es",
+            "order",
+            "is_active",
+        ]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 2}),
+            "description_fr": forms.Textarea(attrs={"rows": 2}),
+            "description_es": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name_en"].required = True
+
+    def code_data(self) -> dict:
+        """The cleaned values, as `save_analysis_code` takes them."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

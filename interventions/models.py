@@ -1,6 +1,9 @@
+import unicodedata
+
 from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -9,8 +12,22 @@ from core.enums import Language
 from sessions_app.enums import StakeholderType
 from sessions_app.models import credit_line, issue_intervention_number
 
-from .enums import Channel, CorrectionStatus, Credit, InterventionKind, InterventionStatus
+from .enums import (
+    Channel,
+    CorrectionStatus,
+    Credit,
+    InterventionKind,
+    InterventionStatus,
+    QuoteSource,
+)
 from .search import normalize_search_text
+
+
+def normalize_passage(text: str) -> str:
+    """A text with its whitespace collapsed to single spaces (and Unicode composed): the form
+    in which a quoted passage is looked for in its source, so that line breaks a browser
+    selection adds or drops do not matter."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 class Region(models.Model):
@@ -292,3 +309,84 @@ class InterventionCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention} — {self.get_status_display()}"
+
+
+class AnalysisCode(models.Model):
+    """A code of Working Group 3's coding frame, given to quotes ("Promising practice", …)."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active codes can be given to new quotes.")
+    )
+
+    class Meta:
+        verbose_name = _("analysis code")
+        verbose_name_plural = _("analysis codes")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Quote(models.Model):
+    """A passage of an approved intervention, as quoted, with its codes.
+
+    The text is kept as it was quoted: a later edit of the intervention never changes it, and
+    `source_changed` tells when the passage no longer appears in the current text.
+    """
+
+    intervention = models.ForeignKey(
+        Intervention,
+        verbose_name=_("intervention"),
+        on_delete=models.CASCADE,
+        related_name="quotes",
+    )
+    source = models.CharField(
+        _("quoted from"), max_length=12, choices=QuoteSource.choices, default=QuoteSource.ORIGINAL
+    )
+    text = models.TextField(_("passage"))
+    # Where the passage started in the source text (whitespace collapsed) when it was quoted.
+    start = models.PositiveIntegerField(_("position in the text"), null=True, blank=True)
+    codes = models.ManyToManyField(AnalysisCode, verbose_name=_("codes"), related_name="quotes")
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("quoted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("quoted"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at", "-id"]
+        permissions = [("code_quote", _("Can quote and code approved interventions"))]
+
+    def __str__(self) -> str:
+        return Truncator(self.text).chars(60)
+
+    @property
+    def source_text(self) -> str:
+        """The current text of the intervention this quote was taken from."""
+        if self.source == QuoteSource.TRANSLATION:
+            return self.intervention.english_text
+        return self.intervention.body
+
+    @property
+    def text_language(self) -> str:
+        """The language of the quoted passage."""
+        if self.source == QuoteSource.TRANSLATION:
+            return Language.EN
+        return self.intervention.language
+
+    @property
+    def source_changed(self) -> bool:
+        """Whether the passage no longer appears in the current text of its source."""
+        return normalize_passage(self.text) not in normalize_passage(self.source_text)

@@ -1,4 +1,5 @@
-"""The regions and themes every installation starts with, in English, French and Spanish."""
+"""The regions, themes and analysis codes every installation starts with, in English, French and
+Spanish."""
 
 from django.apps import apps as global_apps
 
@@ -66,6 +67,42 @@ THEMES = [
         "Desastres, cambio climático y degradación ambiental",
     ),
 ]
+
+# Working Group 3's coding frame as it starts: the kinds of input the announcement asks for.
+ANALYSIS_CODES = [
+    ("challenges", "Challenges", "Défis", "Desafíos"),
+    (
+        "new-avenues",
+        "New avenues for admission and stay",
+        "Nouvelles voies d'admission et de séjour",
+        "Nuevas vías de admisión y estancia",
+    ),
+    (
+        "promising-practices",
+        "Promising practices",
+        "Pratiques prometteuses",
+        "Prácticas prometedoras",
+    ),
+    ("collaboration", "Collaboration", "Collaboration", "Colaboración"),
+    (
+        "policy-operational",
+        "Policy and operational challenges and opportunities",
+        "Défis et opportunités politiques et opérationnels",
+        "Desafíos y oportunidades normativos y operativos",
+    ),
+    ("recommendations", "Recommendations", "Recommandations", "Recomendaciones"),
+]
+
+
+def seed_analysis_codes(apps=global_apps) -> None:
+    """Create the seeded analysis codes that do not exist yet (idempotent; a code the working
+    group renamed or deactivated is left as it is)."""
+    AnalysisCode = apps.get_model("interventions", "AnalysisCode")
+    for order, (slug, en, fr, es) in enumerate(ANALYSIS_CODES):
+        AnalysisCode.objects.get_or_create(
+            slug=slug,
+            defaults={"name": en, "name_en": en, "name_fr": fr, "name_es": es, "order": order},
+        )
 
 
 def seed_regions_and_themes(apps=global_apps) -> None:

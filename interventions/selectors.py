@@ -40,9 +40,17 @@ from sessions_app.enums import (
 )
 from sessions_app.models import FloorRequest, ListeningSession, Registration, Series
 
-from .enums import CLOSED_TO_WRITING, ApprovedSort, Channel, InterventionKind
+from .enums import CLOSED_TO_WRITING, ApprovedSort, Channel, InterventionKind, QuoteSource
 from .enums import InterventionStatus as S
-from .models import Intervention, InterventionCorrection, InterventionStatusChange, Region, Theme
+from .models import (
+    AnalysisCode,
+    Intervention,
+    InterventionCorrection,
+    InterventionStatusChange,
+    Quote,
+    Region,
+    Theme,
+)
 from .search import mark_terms, marked_passage, marks_to_html, query_terms
 
 
@@ -524,3 +532,76 @@ def approved_list_page(
 def get_approved_intervention(*, pk: int) -> Intervention:
     """One approved intervention of a public session; raises DoesNotExist otherwise."""
     return filter_public_approved_interventions().get(pk=pk)
+
+
+# Quotes and the coding frame.
+
+
+def quote_blocker(*, intervention: Intervention) -> str | None:
+    """Why a passage of `intervention` may not be quoted, as a code, or None when it may:
+    "not_approved" (only approved inputs of public sessions are quoted)."""
+    if intervention.status != S.APPROVED or intervention.session.status == SessionStatus.DRAFT:
+        return "not_approved"
+    return None
+
+
+def quote_sources(*, intervention: Intervention) -> list[tuple[str, str]]:
+    """The texts of `intervention` a passage may be quoted from, as (value, label): its
+    original, and its English translation when it has one (an English original has none)."""
+    sources = [(QuoteSource.ORIGINAL.value, QuoteSource.ORIGINAL.label)]
+    if intervention.language != Language.EN and intervention.english_text.strip():
+        sources.append((QuoteSource.TRANSLATION.value, QuoteSource.TRANSLATION.label))
+    return sources
+
+
+def get_quotable_intervention(*, pk: int) -> Intervention:
+    """An intervention of a public session, whatever its status (the caller asks
+    `quote_blocker`); raises Intervention.DoesNotExist otherwise."""
+    return (
+        Intervention.objects.select_related("session", "primary_theme")
+        .exclude(session__status=SessionStatus.DRAFT)
+        .get(pk=pk)
+    )
+
+
+def active_analysis_codes() -> QuerySet[AnalysisCode]:
+    return AnalysisCode.objects.filter(is_active=True).order_by("order", "slug")
+
+
+def list_analysis_codes() -> QuerySet[AnalysisCode]:
+    """Every code of the coding frame, active or not, with how many quotes carry it."""
+    return AnalysisCode.objects.annotate(quote_count=Count("quotes")).order_by("order", "slug")
+
+
+def _quote_queryset() -> QuerySet[Quote]:
+    return Quote.objects.select_related(
+        "intervention__session", "intervention__primary_theme", "created_by"
+    ).prefetch_related(Prefetch("codes", queryset=AnalysisCode.objects.order_by("order", "slug")))
+
+
+def filter_quotes(
+    *,
+    code: AnalysisCode | None = None,
+    theme: Theme | None = None,
+    session: ListeningSession | None = None,
+    intervention: Intervention | None = None,
+) -> QuerySet[Quote]:
+    """Quotes matching every filter given, newest first, with their intervention, session and
+    codes (three queries for any number). A theme matches the intervention's primary theme or
+    any of its other themes."""
+    qs = _quote_queryset()
+    if code is not None:
+        qs = qs.filter(codes=code)
+    if theme is not None:
+        tagged = Intervention.objects.filter(has_theme(theme_slugs=[theme.slug]))
+        qs = qs.filter(intervention__in=tagged.values("pk"))
+    if session is not None:
+        qs = qs.filter(intervention__session=session)
+    if intervention is not None:
+        qs = qs.filter(intervention=intervention)
+    return qs.order_by("-created_at", "-id")
+
+
+def get_quote(*, pk: int) -> Quote:
+    """One quote with its intervention and codes; raises Quote.DoesNotExist."""
+    return _quote_queryset().get(pk=pk)

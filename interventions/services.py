@@ -23,16 +23,19 @@ from sessions_app.services import (
     unschedule_speaker,
 )
 
-from .enums import CLOSED_TO_WRITING, Channel, CorrectionStatus
+from .enums import CLOSED_TO_WRITING, Channel, CorrectionStatus, QuoteSource
 from .enums import InterventionStatus as S
 from .models import (
+    AnalysisCode,
     Intervention,
     InterventionCorrection,
     InterventionStatusChange,
+    Quote,
     Region,
     Theme,
+    normalize_passage,
 )
-from .selectors import EDITABLE_STATUSES, writing_blocker
+from .selectors import EDITABLE_STATUSES, quote_blocker, quote_sources, writing_blocker
 
 # The allowed transitions, written down once: from → {to: who may make it}.
 AUTHOR = "author"
@@ -787,3 +790,125 @@ def set_publication_consent(
     Intervention.objects.filter(pk=intervention.pk).update(consent_to_publish=bool(consent))
     intervention.refresh_from_db()
     return intervention
+
+
+# Quotes and the coding frame.
+
+
+def _checked_codes(codes: Iterable[AnalysisCode], *, keep: Iterable[AnalysisCode] = ()) -> list:
+    """The codes, refusing inactive ones other than those in `keep` (a quote keeps the codes
+    it already had when a code is retired)."""
+    codes = list(codes)
+    kept = {code.pk for code in keep}
+    if not codes:
+        raise ValidationError({"codes": _("Choose at least one code.")})
+    retired = [code.name for code in codes if not code.is_active and code.pk not in kept]
+    if retired:
+        raise ValidationError(
+            {
+                "codes": _("These codes are no longer in use: %(codes)s.")
+                % {"codes": ", ".join(retired)}
+            }
+        )
+    return codes
+
+
+def locate_passage(*, intervention: Intervention, source: str, text: str) -> int:
+    """Where `text` starts in the chosen text of `intervention` (whitespace collapsed in both).
+
+    Raises ValidationError (keyed by field) when the source does not exist for this
+    intervention or the passage is not part of that text.
+    """
+    if source not in dict(quote_sources(intervention=intervention)):
+        raise ValidationError({"source": _("This input has no such text to quote from.")})
+    passage = normalize_passage(text)
+    if not passage:
+        raise ValidationError({"text": _("Select or paste the passage to quote.")})
+    current = normalize_passage(
+        intervention.english_text if source == QuoteSource.TRANSLATION else intervention.body
+    )
+    start = current.find(passage)
+    if start < 0:
+        raise ValidationError(
+            {
+                "text": _(
+                    "This passage is not part of the text you chose. Select it on the page, or "
+                    "paste it exactly as it is written."
+                )
+            }
+        )
+    return start
+
+
+def save_quote(
+    *,
+    intervention: Intervention,
+    source: str,
+    text: str,
+    codes: Iterable[AnalysisCode],
+    note: str = "",
+    actor: AbstractBaseUser,
+) -> Quote:
+    """Save a passage of an approved intervention as a quote with its codes.
+
+    The passage must appear in the chosen text (the original or the English translation),
+    whitespace aside; it is stored as given, trimmed. Locks the intervention so that a
+    concurrent status change or edit is seen. Raises ValidationError (keyed by field where it
+    can be) when the input is not approved, the passage is not part of the text or a code is
+    refused; nothing is saved then.
+    """
+    with transaction.atomic():
+        locked = (
+            Intervention.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .get(pk=intervention.pk)
+        )
+        if quote_blocker(intervention=locked) is not None:
+            raise ValidationError(_("Only approved inputs can be quoted."))
+        start = locate_passage(intervention=locked, source=source, text=text)
+        codes = _checked_codes(codes)
+        quote = Quote.objects.create(
+            intervention=locked,
+            source=source,
+            text=text.strip(),
+            start=start,
+            note=note.strip(),
+            created_by=actor,
+        )
+        quote.codes.set(codes)
+    return quote
+
+
+def update_quote(
+    *, quote: Quote, codes: Iterable[AnalysisCode], note: str, actor: AbstractBaseUser
+) -> Quote:
+    """Change a quote's codes and note; its passage never changes (delete and quote again).
+
+    Raises ValidationError keyed by field when no code is given or a new code is inactive.
+    """
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        codes = _checked_codes(codes, keep=locked.codes.all())
+        locked.note = note.strip()
+        locked.save(update_fields=["note", "updated_at"])
+        locked.codes.set(codes)
+    quote.refresh_from_db()
+    return quote
+
+
+def delete_quote(*, quote: Quote, actor: AbstractBaseUser) -> None:
+    """Delete a quote and its codes (the intervention is untouched)."""
+    Quote.objects.filter(pk=quote.pk).delete()
+
+
+def save_analysis_code(*, code: AnalysisCode | None = None, data: dict) -> AnalysisCode:
+    """Create a code of the coding frame, or change one, from `data` (slug, translated names
+    and descriptions, order, active). Raises ValidationError keyed by field for a slug in use
+    or a missing name."""
+    code = code or AnalysisCode()
+    for field, value in data.items():
+        setattr(code, field, value)
+    code.full_clean()
+    with transaction.atomic():
+        code.save()
+    return code

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Region, Theme
+from .models import AnalysisCode, Region, Theme
 
 
 @register(Region)
@@ -10,4 +10,9 @@ class RegionTranslation(TranslationOptions):
 
 @register(Theme)
 class ThemeTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(AnalysisCode)
+class AnalysisCodeTranslation(TranslationOptions):
     fields = ("name", "description")

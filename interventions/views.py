@@ -3,6 +3,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,16 +16,22 @@ from sessions_app.views import public_session_or_404
 from . import exports, selectors, services
 from .enums import ApprovedSort, InterventionStatus
 from .forms import (
+    AnalysisCodeForm,
     ApprovedFilterForm,
     CorrectionForm,
     InterventionForm,
     OralRecordForm,
     PublicationConsentForm,
+    QuoteEditForm,
+    QuoteFilterForm,
+    QuoteForm,
 )
-from .models import Intervention
+from .models import AnalysisCode, Intervention, Quote
 from .services import EDITABLE_STATUSES, FINAL_STATUSES, SubmissionRefused
 
+QUOTES_PER_PAGE = 25
 BROWSE_PERMISSION = "interventions.browse_approved_intervention"
+QUOTE_PERMISSION = "interventions.code_quote"
 DESK_PERMISSION = "sessions_app.run_live_desk"
 
 
@@ -362,7 +369,177 @@ def approved_detail(request, pk: int):
         intervention = selectors.get_approved_intervention(pk=pk)
     except Intervention.DoesNotExist:
         raise Http404 from None
-    return render(request, "interventions/approved_detail.html", {"intervention": intervention})
+    return _approved_detail_page(request, intervention)
+
+
+def _approved_detail_page(request, intervention: Intervention, *, form=None, status: int = 200):
+    can_quote = request.user.has_perm(QUOTE_PERMISSION)
+    if can_quote and form is None:
+        form = QuoteForm(intervention=intervention)
+    return render(
+        request,
+        "interventions/approved_detail.html",
+        {
+            "intervention": intervention,
+            "quote_form": form if can_quote else None,
+            "quotes": selectors.filter_quotes(intervention=intervention) if can_quote else [],
+        },
+        status=status,
+    )
+
+
+def quote_member_required(view):
+    """Working Group 3 and the secretariat: anonymous visitors sign in, others get 403."""
+    return login_required(permission_required(QUOTE_PERMISSION, raise_exception=True)(view))
+
+
+def _quote_or_404(pk: int) -> Quote:
+    try:
+        return selectors.get_quote(pk=pk)
+    except Quote.DoesNotExist:
+        raise Http404 from None
+
+
+def _add_form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@require_POST
+@quote_member_required
+def create_quote(request, pk: int):
+    """Save a passage of an approved input as a quote; other inputs get a clear message."""
+    try:
+        intervention = selectors.get_quotable_intervention(pk=pk)
+    except Intervention.DoesNotExist:
+        raise Http404 from None
+    if selectors.quote_blocker(intervention=intervention) is not None:
+        messages.error(
+            request, _("Only approved inputs can be quoted, and this input is not approved.")
+        )
+        return redirect("interventions:approved")
+    form = QuoteForm(request.POST, intervention=intervention)
+    if form.is_valid():
+        try:
+            services.save_quote(
+                intervention=intervention,
+                source=form.cleaned_data["source"],
+                text=form.cleaned_data["text"],
+                codes=form.cleaned_data["codes"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(request, _("The quote was saved to the quote bank."))
+            return redirect("interventions:approved_detail", pk=intervention.pk)
+    try:
+        intervention = selectors.get_approved_intervention(pk=pk)
+    except Intervention.DoesNotExist:
+        # It stopped being approved while the form was being filled in.
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect("interventions:approved")
+    return _approved_detail_page(request, intervention, form=form, status=400)
+
+
+def _quote_selection(request) -> tuple[QuoteFilterForm, dict]:
+    form = QuoteFilterForm(request.GET or None)
+    return form, (form.filters() if request.GET else {})
+
+
+@require_safe
+@quote_member_required
+def quote_list(request):
+    """The quote bank: every quote, filtered by code, theme or session, a page at a time."""
+    form, filters = _quote_selection(request)
+    quotes = selectors.filter_quotes(**filters)
+    page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "interventions/quote_list.html", {"form": form, "filters": filters, "page": page}
+    )
+
+
+@require_safe
+@quote_member_required
+def export_quotes(request):
+    _form, filters = _quote_selection(request)
+    return exports.quotes_csv(quotes=selectors.filter_quotes(**filters))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@quote_member_required
+def edit_quote(request, pk: int):
+    """Change a quote's codes and note."""
+    quote = _quote_or_404(pk)
+    form = QuoteEditForm(request.POST or None, instance=quote)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_quote(
+                quote=quote,
+                codes=form.cleaned_data["codes"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(request, _("The quote was updated."))
+            return redirect("interventions:quotes")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "interventions/quote_edit.html", {"form": form, "quote": quote}, status=status
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@quote_member_required
+def delete_quote(request, pk: int):
+    """Ask, then delete a quote."""
+    quote = _quote_or_404(pk)
+    if request.method == "POST":
+        services.delete_quote(quote=quote, actor=request.user)
+        messages.success(request, _("The quote was deleted."))
+        return redirect("interventions:quotes")
+    return render(request, "interventions/quote_delete.html", {"quote": quote})
+
+
+@require_safe
+@quote_member_required
+def code_list(request):
+    """The working group's coding frame."""
+    return render(
+        request, "interventions/code_list.html", {"codes": selectors.list_analysis_codes()}
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@quote_member_required
+def edit_code(request, pk: int | None = None):
+    """Add a code to the coding frame, or change one."""
+    code = None
+    if pk is not None:
+        code = AnalysisCode.objects.filter(pk=pk).first()
+        if code is None:
+            raise Http404
+    form = AnalysisCodeForm(request.POST or None, instance=code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_analysis_code(code=code, data=form.code_data())
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(request, _("The coding frame was saved."))
+            return redirect("interventions:codes")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "interventions/code_form.html", {"form": form, "code": code}, status=status
+    )
 
 
 @login_required

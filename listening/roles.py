@@ -6,6 +6,18 @@ from django.contrib.auth.management import create_permissions
 SECRETARIAT = "Secretariat"
 WORKING_GROUP = "Working Group 3"
 
+# Both roles quote and code approved inputs and keep the coding frame (on the site; the
+# secretariat in the admin too).
+QUOTING = [
+    "interventions.code_quote",
+    "interventions.view_quote",
+    "interventions.change_quote",
+    "interventions.delete_quote",
+    "interventions.add_analysiscode",
+    "interventions.change_analysiscode",
+    "interventions.view_analysiscode",
+]
+
 ROLES = {
     SECRETARIAT: [
         "sessions_app.add_listeningsession",
@@ -36,10 +48,12 @@ ROLES = {
         "interventions.view_theme",
         "briefs.view_briefpack",
         "briefs.view_policybrief",
+        *QUOTING,
     ],
     WORKING_GROUP: [
         "sessions_app.view_held_report",
         "interventions.browse_approved_intervention",
+        *QUOTING,
         "briefs.request_briefpack",
         "briefs.view_briefpack",
         "briefs.view_policybrief",

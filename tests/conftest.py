@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from interventions.reference_data import seed_regions_and_themes
+from interventions.reference_data import seed_analysis_codes, seed_regions_and_themes
 from listening.roles import ensure_roles, ensure_site
 from sessions_app import livestate
 from tests.factories import UserFactory
@@ -15,11 +15,12 @@ def pytest_configure(config):
 
 
 def ensure_reference_data() -> None:
-    """Restore what migrations seed (roles, regions, themes, site): transactional tests
-    flush the database after each test."""
+    """Restore what migrations seed (roles, regions, themes, analysis codes, site):
+    transactional tests flush the database after each test."""
     ensure_site()
     ensure_roles()
     seed_regions_and_themes()
+    seed_analysis_codes()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from briefs.enums import PackStatus
-from interventions.models import Intervention
+from interventions.models import Intervention, Quote
 from tests.factories import BriefPackFactory, ListeningSessionFactory
 
 PUBLIC = [
@@ -36,6 +36,12 @@ WORKING_GROUP = [
     "/packs/",
     "/packs/session/covid-19-regular-pathways/",
     "/packs/{pack}/",
+    "/interventions/quotes/",
+    "/interventions/quotes/{quote}/edit/",
+    "/interventions/codes/",
+    "/interventions/codes/new/",
+    "/packs/matrix/",
+    "/packs/matrix/?view=region-theme",
 ]
 # (account whose pages these are, paths)
 SIGNED_IN = [("stakeholder@example.org", STAKEHOLDER), ("wg3@example.org", WORKING_GROUP)]
@@ -63,6 +69,7 @@ def seed_pages_demo() -> dict:
         or stakeholder.values_list("pk", flat=True).first(),
         "approved": Intervention.objects.filter(status="approved").values_list("pk", flat=True)[0],
         "pack": pack.pk,
+        "quote": Quote.objects.values_list("pk", flat=True).first(),
     }
 
 

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from briefs.models import PolicyBrief
+from interventions.models import AnalysisCode, Quote
 from sessions_app.enums import AgendaItemKind
 from sessions_app.models import ListeningSession, Series
 from tests.factories import (
@@ -146,6 +147,21 @@ ROWS = {
         row(LOGIN, LOGIN, 403, 403, 403, 404, 404),
     ),
     "interventions:export_csv": ("get", None, WG3_AND_SECRETARIAT),
+    # An empty quote form is refused with its errors (400) to those who may quote.
+    "interventions:create_quote": (
+        "post",
+        {"pk": "approved_intervention"},
+        row(LOGIN, LOGIN, 403, 403, 403, 400, 400),
+    ),
+    "interventions:quotes": ("get", None, WG3_AND_SECRETARIAT),
+    "interventions:export_quotes": ("get", None, WG3_AND_SECRETARIAT),
+    "interventions:edit_quote": ("get", {"pk": "quote"}, WG3_AND_SECRETARIAT),
+    "interventions:delete_quote": ("get", {"pk": "quote"}, WG3_AND_SECRETARIAT),
+    "interventions:codes": ("get", None, WG3_AND_SECRETARIAT),
+    "interventions:create_code": ("get", None, WG3_AND_SECRETARIAT),
+    "interventions:edit_code": ("get", {"pk": "code"}, WG3_AND_SECRETARIAT),
+    "briefs:matrix": ("get", None, WG3_AND_SECRETARIAT),
+    "briefs:matrix_csv": ("get", None, WG3_AND_SECRETARIAT),
     "interventions:export_json": ("get", None, WG3_AND_SECRETARIAT),
     "briefs:sessions": ("get", None, WG3_ONLY),
     "briefs:session": ("get", {"slug": "session"}, WG3_ONLY),
@@ -192,6 +208,8 @@ ADMIN_ROWS = {
     "admin:sessions_app_floorrequest_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_region_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:interventions_theme_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
+    "admin:interventions_analysiscode_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
+    "admin:interventions_quote_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:briefs_briefpack_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:briefs_policybrief_changelist": ("get", row(*NOT_STAFF, 403, 200, ADMIN)),
     "admin:core_outboxmessage_changelist": ("get", row(*NOT_STAFF, 403, 403, ADMIN)),
@@ -224,6 +242,9 @@ def world(stakeholder, secretariat, wg3):
     ]
     for brief in briefs:
         brief.pdf.save("brief.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    code = AnalysisCode.objects.get(slug="challenges")
+    quote = Quote.objects.create(intervention=approved, text="What we see", created_by=wg3)
+    quote.codes.set([code])
     live = ListeningSessionFactory(slug="live-session", starts_at=timezone.now())
     floor = AgendaItemFactory(session=live, kind=AgendaItemKind.OPEN_FLOOR)
     live_registration = RegistrationFactory(session=live, user=stakeholder)
@@ -253,6 +274,8 @@ def world(stakeholder, secretariat, wg3):
         "submitted": submitted.pk,
         "unverified_email": users["unverified"].emailaddress_set.get().pk,
         "pack": pack.pk,
+        "quote": quote.pk,
+        "code": code.pk,
         "missing": pack.pk + 1000,
         "live": live.slug,
         "floor_request": waiting.pk,

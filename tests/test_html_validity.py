@@ -44,7 +44,7 @@ def test_pages_have_no_html_errors(client, tmp_path):
             name = f"{language}{path.format(**demo)}".strip("/").replace("/", "_") + ".html"
             (tmp_path / name).write_bytes(response.content)
             fetched.append(name)
-    assert len(fetched) == 3 * 20
+    assert len(fetched) == 3 * 26
     assert nu_errors(tmp_path) == {}
 
 

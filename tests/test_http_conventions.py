@@ -29,7 +29,7 @@ def test_every_page_answers_head_as_get(client, demo):
         head = client.head(response.wsgi_request.path)
         answers[path] = (head.status_code, head.content)
     assert answers == dict.fromkeys(answers, (200, b""))
-    assert len(answers) == 20
+    assert len(answers) == 26
 
 
 def test_head_works_for_the_public_pages_signed_out(client, demo):

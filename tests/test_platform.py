@@ -305,12 +305,20 @@ def test_roles_exist_with_their_permissions():
     assert secretariat.permissions.filter(codename="moderate_intervention").exists()
     assert secretariat.permissions.filter(codename="run_live_desk").exists()
     assert sorted(working_group.permissions.values_list("codename", flat=True)) == [
+        "add_analysiscode",
         "browse_approved_intervention",
+        "change_analysiscode",
+        "change_quote",
+        "code_quote",
+        "delete_quote",
         "request_briefpack",
+        "view_analysiscode",
         "view_briefpack",
         "view_held_report",
         "view_policybrief",
+        "view_quote",
     ]
+    assert secretariat.permissions.filter(codename="code_quote").exists()
 
 
 @pytest.mark.django_db
@@ -537,15 +545,32 @@ def test_agenda_items_link_to_their_place_on_the_session_page():
     ("role", "links"),
     [
         ("stakeholder", []),
-        ("secretariat", ["/en/interventions/approved/"]),
-        ("wg3", ["/en/interventions/approved/", "/en/packs/"]),
+        (
+            "secretariat",
+            ["/en/interventions/approved/", "/en/interventions/quotes/", "/en/packs/matrix/"],
+        ),
+        (
+            "wg3",
+            [
+                "/en/interventions/approved/",
+                "/en/packs/",
+                "/en/interventions/quotes/",
+                "/en/packs/matrix/",
+            ],
+        ),
     ],
 )
 def test_navigation_follows_the_permissions_the_pages_check(client, request, role, links):
     client.force_login(request.getfixturevalue(role))
     html = client.get("/en/sessions/").content.decode()
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
-    shown = [href for href in ("/en/interventions/approved/", "/en/packs/") if href in nav]
+    pages = (
+        "/en/interventions/approved/",
+        "/en/packs/",
+        "/en/interventions/quotes/",
+        "/en/packs/matrix/",
+    )
+    shown = [href for href in pages if f'href="{href}"' in nav]
     assert shown == links
 
 

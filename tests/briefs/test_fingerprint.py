@@ -94,7 +94,8 @@ def test_requesting_a_pack_builds_no_section(
 
     for module in (sections, pipeline, services):
         monkeypatch.setattr(module, "build_sections", refuse, raising=False)
-    # Sixteen, and two for the held session's figures (registrations, floor requests).
-    with django_assert_max_num_queries(18):
+    # Sixteen, two for the held session's figures (registrations, floor requests) and one for
+    # the coded quotes of the evidence matrix.
+    with django_assert_max_num_queries(19):
         outcome = services.request_brief_pack(session=pack_session, user=wg3)
     assert (outcome.pack.intervention_count, outcome.pack.status) == (5, "queued")

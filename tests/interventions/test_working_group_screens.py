@@ -29,10 +29,12 @@ def navigation(client, path="/en/") -> list[tuple[str, str]]:
 def test_working_group_navigation_starts_with_its_work(client):
     client.force_login(UserFactory(wg3=True))
     links = navigation(client)
-    assert links[:4] == [
+    assert links[:6] == [
         ("/en/interventions/approved/", "Approved inputs"),
         ("/en/packs/", "Input packs"),
         ("/en/interventions/approved/#exports", "Exports"),
+        ("/en/interventions/quotes/", "Quote bank"),
+        ("/en/packs/matrix/", "Evidence matrix"),
         ("/en/sessions/", "Sessions"),
     ]
     assert [label for _, label in links].count("Approved inputs") == 1

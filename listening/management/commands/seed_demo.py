@@ -11,12 +11,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from interventions.enums import InterventionKind as K
 from interventions.enums import InterventionStatus as S
-from interventions.models import Intervention, Region, Theme
+from interventions.models import AnalysisCode, Intervention, Quote, Region, Theme
 from interventions.services import (
     AUTHOR,
     MODERATOR,
     create_intervention,
+    save_quote,
     save_staff_edits,
     set_intervention_status,
 )
@@ -44,6 +46,16 @@ PATHS = {
     S.WITHDRAWN: [(S.SUBMITTED, AUTHOR), (S.WITHDRAWN, AUTHOR)],
 }
 
+# The code a demo quote gets from the type of its input.
+KIND_CODES = {
+    K.CHALLENGE: "challenges",
+    K.NEW_AVENUE: "new-avenues",
+    K.PROMISING_PRACTICE: "promising-practices",
+    K.COLLABORATION: "collaboration",
+    K.POLICY: "policy-operational",
+    K.RECOMMENDATION: "recommendations",
+}
+
 
 class Command(BaseCommand):
     help = "Load demo data (idempotent): session, agenda, accounts, interventions."
@@ -54,6 +66,7 @@ class Command(BaseCommand):
             moderator = self.seed_staff_accounts()
             authors = self.seed_stakeholders(session)
             self.seed_interventions(session, authors, moderator)
+            self.seed_quotes(session)
             live = self.seed_live_session(authors)
         self.stdout.write(self.style.SUCCESS(f"Demo session: {session.get_absolute_url()}"))
         self.stdout.write(
@@ -221,6 +234,27 @@ class Command(BaseCommand):
                     actor=moderator,
                     data={"agenda_item": open_floor, "speaking_order": speakers},
                 )
+
+    def seed_quotes(self, session) -> None:
+        """Working Group 3's first quotes: the opening words of some approved inputs, coded
+        by their type (and "Recommendations" for every other one), so that the quote bank and
+        the evidence matrix have something to show."""
+        if Quote.objects.filter(intervention__session=session).exists():
+            return
+        wg3 = get_user_model().objects.get(email="wg3@example.org")
+        codes = {code.slug: code for code in AnalysisCode.objects.all()}
+        approved = Intervention.objects.filter(session=session, status=S.APPROVED).order_by("pk")
+        for number, intervention in enumerate(approved[:8]):
+            slugs = {KIND_CODES[intervention.kind]}
+            if number % 2:
+                slugs.add("recommendations")
+            save_quote(
+                intervention=intervention,
+                source="original",
+                text=" ".join(intervention.body.split()[:14]),
+                codes=[codes[slug] for slug in sorted(slugs) if slug in codes],
+                actor=wg3,
+            )
 
     def seed_live_session(self, authors) -> ListeningSession:
         """A short practice session that is live from now on, so the live page and the desk
