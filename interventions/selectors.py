@@ -506,7 +506,7 @@ class ApprovedListPage:
 
 
 def approved_list_page(
-    *, filters: dict, sort: str, page_number, page_size: int
+    *, filters: dict, sort: str, page_number: int | str | None, page_size: int
 ) -> ApprovedListPage:
     """The page `page_number` (of `page_size` rows) of the approved interventions matching
     `filters` (as `filter_public_approved_interventions` takes them, `query` included),
