@@ -11,7 +11,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 CELERY_SCHEDULE ?= var/celerybeat-schedule
 export SITE_URL
 
-.PHONY: run test setup migrate translations demo lint format bench bench-search loadtest loadtest-live messages clean
+.PHONY: run test setup migrate translations demo lint format bench bench-search bench-pages loadtest loadtest-live messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench: setup
 # DATABASE_URL is set); ends with one line: search: inputs=… p50_ms=… p95_ms=…
 bench-search: setup
 	$(BIN)/python -m bench.search
+
+# The pages at 20,000 inputs and registrations under gunicorn (production settings); ends with
+# one line: pages: wg3_list_ratio=… pack_request_ms=… export_mb=… admin_ms=… session_page_ratio=…
+bench-pages: setup
+	$(BIN)/python -m bench.pages
 
 loadtest: setup
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"

@@ -252,7 +252,7 @@ def main(argv: list[str]) -> int:
     print(header)
     results = []
     for count in sizes:
-        child = subprocess.run(  # noqa: S603  # our own module, fixed arguments
+        child = subprocess.run(  # our own module, fixed arguments
             [sys.executable, "-m", "bench.pack", "--one", str(count)],
             capture_output=True,
             text=True,

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_lists import LeanChangelistMixin
+
 from .models import BriefNotification, BriefPack, PolicyBrief
 from .services import retry_brief_pack
 
@@ -10,7 +12,7 @@ CODED_FIELDS = ["stage", "stage_params", "error_code", "error_params", "error"]
 
 
 @admin.register(BriefPack)
-class BriefPackAdmin(admin.ModelAdmin):
+class BriefPackAdmin(LeanChangelistMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "status",

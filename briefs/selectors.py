@@ -3,8 +3,9 @@
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,8 +13,8 @@ from django.utils.translation import gettext as _
 from interventions.enums import InterventionKind, InterventionStatus
 from interventions.models import AnalysisCode, Intervention, Quote, Region, Theme
 from interventions.selectors import filter_public_approved_interventions, has_theme
-from sessions_app.enums import RegistrationStatus, SessionStatus
-from sessions_app.models import ListeningSession, Registration, Series
+from sessions_app.enums import FloorRequestStatus, RegistrationStatus, SessionStatus, SkipReason
+from sessions_app.models import FloorRequest, ListeningSession, Registration, Series
 from sessions_app.selectors import HeldReport, get_held_report
 
 from .enums import MatrixView
@@ -209,6 +210,34 @@ class PackFingerprint:
     intervention_count: int
 
 
+# Each row hashed by PostgreSQL from its columns' own values (no text made of them), the
+# hashes combined whatever the rows' order, twice with different seeds: 128 bits in all.
+DIGEST_SQL = (
+    "SELECT count(*), coalesce(bit_xor(hash_record_extended(t, 0)), 0), "
+    "coalesce(bit_xor(hash_record_extended(t, 1)), 0) FROM ({rows}) AS t"
+)
+
+
+def digest_rows(queryset: QuerySet) -> tuple[int, str]:
+    """How many rows a `values_list` queryset gives, and a digest of them, in one query.
+
+    On PostgreSQL the database hashes each row and combines the hashes (see DIGEST_SQL), so
+    no row reaches Python whatever their number; rows are distinct (each has its primary key),
+    so none cancels another out. Elsewhere the rows are read (in the queryset's order) and
+    digested here. A digest is only compared with digests made by the same database (packs
+    are built once again after a PostgreSQL upgrade that changes its hash functions).
+    """
+    if connection.vendor == "postgresql":
+        sql, params = queryset.order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            # `sql` is Django's own compilation of the queryset, its values in `params`.
+            cursor.execute(DIGEST_SQL.replace("{rows}", sql), params)
+            count, first, second = cursor.fetchone()
+        return count, f"{count}:{first:x}:{second:x}"
+    rows = list(queryset)
+    return len(rows), digest_of(rows)
+
+
 def pack_fingerprint(
     *,
     session: ListeningSession | None = None,
@@ -219,21 +248,23 @@ def pack_fingerprint(
     building it.
 
     Digests the matching interventions' small columns and tags, the listed organizations, the
-    theme and region names, the held session's figures, the quotes and codes of the evidence
-    matrix, the sessions (and series) and the template version, in a fixed number of queries
-    that read no intervention texts. Two requests for unchanged inputs get the same hash; any
-    change to what the pack shows changes it.
+    theme and region names, what the held session's figures are counted from, the quotes and
+    codes of the evidence matrix, the sessions (and series) and the template version, in a
+    fixed number of queries that read no intervention texts; on PostgreSQL the database
+    digests the interventions, their tags and the registrations (see `digest_rows`), so the
+    cost hardly grows with their number. Two requests for unchanged inputs get the same hash;
+    any change to what the pack shows changes it.
     """
     scope = _scope(scope, session)
     interventions = filter_pack_interventions(scope=scope, filters=filters).order_by("pk")
-    rows = list(interventions.values_list(*FINGERPRINT_COLUMNS))
-    ids = interventions.values("pk")
+    count, rows = digest_rows(interventions.values_list(*FINGERPRINT_COLUMNS))
+    ids = interventions.order_by().values("pk")
     tags = [
-        list(
+        digest_rows(
             through.objects.filter(intervention_id__in=ids)
             .order_by("intervention_id", "pk")
             .values_list(*columns)
-        )
+        )[1]
         for through, columns in (
             (Intervention.themes.through, ("intervention_id", "theme_id")),
             (Intervention.regions.through, ("intervention_id", "region_id")),
@@ -252,16 +283,43 @@ def pack_fingerprint(
             single.pk if single else None,
             single.updated_at if single else None,
             scope.fingerprint() if scope.is_combined else None,
+            single.status if single else None,
             filters.as_json(),
             rows,
             tags,
             names,
-            list(_listed_organizations(scope=scope)),
-            _held_fingerprint(single) if single else None,
+            digest_rows(_listed_organizations(scope=scope))[1],
+            _held_inputs_digest(single) if single else None,
             _quotes_fingerprint(ids),
         ]
     )
-    return PackFingerprint(content_hash=content_hash, intervention_count=len(rows))
+    return PackFingerprint(content_hash=content_hash, intervention_count=count)
+
+
+def _held_inputs_digest(session: ListeningSession) -> str:
+    """A digest of what the held session's figures are counted from (its registrations and the
+    outcomes of its floor requests), or "" when the pack shows no such figures: the session is
+    not held and nobody attended or spoke. Two queries."""
+    attendance = Registration.objects.filter(session=session)
+    outcomes = FloorRequest.objects.filter(
+        Q(status=FloorRequestStatus.DELIVERED) | Q(skip_reason=SkipReason.NOT_CONNECTED),
+        session=session,
+    ).order_by("pk")
+    outcome_count, outcome_digest = digest_rows(
+        outcomes.values_list("pk", "registration_id", "language", "status")
+    )
+    if (
+        session.status != SessionStatus.HELD
+        and not outcome_count
+        and not attendance.filter(attended_at__isnull=False).exists()
+    ):
+        return ""
+    _count, registrations = digest_rows(
+        attendance.order_by("pk").values_list(
+            "pk", "status", "region_id", "stakeholder_type", "attended_at"
+        )
+    )
+    return digest_of([registrations, outcome_digest])
 
 
 def _quotes_fingerprint(ids: QuerySet) -> list:
@@ -338,11 +396,6 @@ def get_pack_inputs(
         quotes=quotes,
         codes=list(AnalysisCode.objects.order_by("order", "slug")),
     )
-
-
-def _held_fingerprint(session: ListeningSession) -> dict | None:
-    held = _held_figures(session)
-    return None if held is None else asdict(held)
 
 
 def _held_figures(session: ListeningSession) -> HeldReport | None:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_lists import LeanChangelistMixin
 from .models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(LeanChangelistMixin, admin.ModelAdmin):
     list_display = ["task_name", "status", "attempts", "created_at", "done_at"]
     list_filter = ["status", "task_name"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]

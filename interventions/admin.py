@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from core.admin_lists import LeanChangelistMixin
 from core.enums import Language
 from sessions_app.enums import AgendaItemKind
 from sessions_app.models import AgendaItem
@@ -25,6 +27,7 @@ from .models import (
     Region,
     Theme,
 )
+from .search import MAX_QUERY_LENGTH
 from .services import (
     MODERATOR,
     MODERATOR_DECISIONS,
@@ -273,7 +276,7 @@ class FeedbackForm(forms.Form):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin):
+class InterventionAdmin(LeanChangelistMixin, admin.ModelAdmin):
     form = InterventionAdminForm
     change_list_template = "interventions/admin/change_list.html"
     change_form_template = "interventions/admin/change_form.html"
@@ -291,6 +294,8 @@ class InterventionAdmin(admin.ModelAdmin):
         "submitted_at",
     ]
     list_select_related = ["session", "author", "primary_theme"]
+    # The list shows no text: the page of results reads none (`has_english` is annotated).
+    list_defer = ("body", "english_text", "feedback", "internal_note")
     list_filter = [
         "session",
         "status",
@@ -302,16 +307,17 @@ class InterventionAdmin(admin.ModelAdmin):
         "language",
         HasEnglishTranslationFilter,
     ]
+    # Short columns here; the texts through the full-text search (`get_search_results`),
+    # never by reading every intervention's texts.
     search_fields = [
         "=reference",
         "title",
-        "body",
         "english_title",
-        "english_text",
-        "author__email",
+        "=author__email",
         "credit_name",
         "credit_organization",
     ]
+    show_full_result_count = False
     raw_id_fields = ["author"]
     filter_horizontal = ["themes", "regions"]
     inlines = [CorrectionInline, StatusChangeInline]
@@ -459,9 +465,35 @@ class InterventionAdmin(admin.ModelAdmin):
     def stakeholder_type_label(self, obj):
         return obj.stakeholder_type_label
 
+    def get_search_results(self, request, queryset, search_term):
+        """The short columns as Django searches them, or the titles and texts through the
+        full-text search (PostgreSQL's index; SQLite's folded copy of the texts)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        words = search_term.strip()[:MAX_QUERY_LENGTH]
+        if not words:
+            return found, may_have_duplicates
+        texts = selectors.matching_query(interventions=queryset, query=words)
+        return (
+            queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=texts.values("pk"))),
+            False,
+        )
+
+    def lean_changelist_queryset(self, queryset):
+        return (
+            super()
+            .lean_changelist_queryset(queryset)
+            .annotate(
+                has_english=ExpressionWrapper(
+                    ~Q(english_text="") | Q(language=Language.EN), output_field=BooleanField()
+                )
+            )
+        )
+
     @admin.display(description=gettext_lazy("English"), boolean=True)
     def has_translation(self, obj):
-        return bool(obj.english_text) or obj.language == "en"
+        if hasattr(obj, "has_english"):
+            return obj.has_english
+        return bool(obj.english_text) or obj.language == Language.EN
 
     # Templates render the originals, so every user-written character is escaped, and mark
     # their language for screen readers.

@@ -1,11 +1,12 @@
 """CSV and JSON exports of approved interventions, for Working Group 3."""
 
 import json
+from collections.abc import Iterable, Iterator
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from core.spreadsheets import csv_download
+from core.spreadsheets import chunked, csv_download, csv_stream
 
 from .models import Intervention, Quote
 
@@ -67,23 +68,33 @@ def _filename(extension: str) -> str:
     return f"approved-interventions-{timezone.now():%Y%m%d-%H%M}.{extension}"
 
 
-def approved_interventions_csv(*, interventions) -> HttpResponse:
-    """UTF-8 CSV with a byte order mark (so spreadsheets read the accents), one row each."""
+def approved_interventions_csv(*, interventions: Iterable[Intervention]) -> StreamingHttpResponse:
+    """UTF-8 CSV with a byte order mark (so spreadsheets read the accents), one row each,
+    streamed as the interventions are read (pass an iterator to keep memory flat)."""
     rows = (
         ["; ".join(v) if isinstance(v, list) else v for v in (row[c] for c in COLUMNS)]
         for row in map(intervention_row, interventions)
     )
-    return csv_download(filename=_filename("csv"), header=COLUMNS, rows=rows)
+    return csv_stream(filename=_filename("csv"), header=COLUMNS, rows=rows)
 
 
-def approved_interventions_json(*, interventions) -> HttpResponse:
-    """The same selection as a JSON list of objects."""
-    body = json.dumps(
-        {"interventions": [intervention_row(i) for i in interventions]},
-        ensure_ascii=False,
-        indent=2,
+def _json_pieces(interventions: Iterable[Intervention]) -> Iterator[str]:
+    """The text of `json.dumps({"interventions": [...]}, indent=2, ensure_ascii=False)`, one
+    intervention at a time (JSON strings hold no raw line break, so indenting each object's
+    lines nests it exactly as the one-piece dump does)."""
+    separator = '{\n  "interventions": [\n    '
+    for intervention in interventions:
+        text = json.dumps(intervention_row(intervention), ensure_ascii=False, indent=2)
+        yield separator + text.replace("\n", "\n    ")
+        separator = ",\n    "
+    yield '{\n  "interventions": []\n}' if separator.startswith("{") else "\n  ]\n}"
+
+
+def approved_interventions_json(*, interventions: Iterable[Intervention]) -> StreamingHttpResponse:
+    """The same selection as a JSON list of objects, streamed like the CSV."""
+    response = StreamingHttpResponse(
+        chunked(_json_pieces(interventions)), content_type="application/json; charset=utf-8"
     )
-    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
     response["Cache-Control"] = "private, no-store"
     return response

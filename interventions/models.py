@@ -173,6 +173,8 @@ class Intervention(models.Model):
             models.Index(fields=["channel", "status"]),
             # Working Group 3's list sorted by decision date, newest or oldest first.
             models.Index(fields=["status", "decided_at", "id"]),
+            # The admin's list, newest first, reads a page without sorting the table.
+            models.Index(fields=["created_at", "id"], name="intervention_created_idx"),
         ]
         permissions = [
             ("moderate_intervention", _("Can moderate interventions")),

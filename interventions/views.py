@@ -9,8 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.page_cache import cache_anonymous_page
 from sessions_app import selectors as session_selectors
 from sessions_app.models import ListeningSession
+from sessions_app.timezones import time_zone_variant
 from sessions_app.views import public_session_or_404
 
 from . import exports, selectors, services
@@ -56,6 +58,7 @@ def _saved_message(request, intervention: Intervention, *, submitted: bool) -> N
 
 
 @require_safe
+@cache_anonymous_page(vary_on=time_zone_variant)
 def session_detail(request, slug: str):
     """The public session page: the agenda with its speakers, and what the visitor may do."""
     session = public_session_or_404(slug)
@@ -329,6 +332,9 @@ def withdraw_intervention(request, pk: int):
     return render(request, "interventions/withdraw.html", {"intervention": intervention})
 
 
+EXPORT_CHUNK_SIZE = 500
+
+
 def _approved_selection(request) -> tuple[ApprovedFilterForm, dict]:
     form = ApprovedFilterForm(request.GET or None)
     return form, form.filters()
@@ -547,7 +553,10 @@ def edit_code(request, pk: int | None = None):
 @require_safe
 def export_approved(request, fmt: str):
     _form, filters = _approved_selection(request)
-    interventions = selectors.filter_public_approved_interventions(**filters)
+    # Read in chunks (their tags prefetched chunk by chunk) while the file streams.
+    interventions = selectors.filter_public_approved_interventions(**filters).iterator(
+        chunk_size=EXPORT_CHUNK_SIZE
+    )
     if fmt == "csv":
         return exports.approved_interventions_csv(interventions=interventions)
     return exports.approved_interventions_json(interventions=interventions)

@@ -18,13 +18,16 @@ from django.views.decorators.http import require_safe
 
 from core.enums import HeartbeatKind
 from core.health import check_broker, check_database, check_heartbeat
+from core.page_cache import cache_anonymous_page
 from sessions_app.selectors import list_public_sessions
+from sessions_app.timezones import time_zone_variant
 
 from . import privacy as personal_data
 from .forms import DeleteAccountForm
 
 
 @require_safe
+@cache_anonymous_page(vary_on=time_zone_variant)
 def home(request):
     sessions = list_public_sessions()
     return render(request, "home.html", {"sessions": sessions})

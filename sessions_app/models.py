@@ -360,7 +360,11 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "user"], name="one_registration_per_user")
         ]
-        indexes = [models.Index(fields=["session", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["session", "status", "created_at"]),
+            # The admin's list, newest first, reads a page without sorting the table.
+            models.Index(fields=["created_at", "id"], name="registration_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.session}"

@@ -96,6 +96,13 @@ class ViewerTimeZone:
         return self.key
 
 
+def time_zone_variant(request) -> str:
+    """What a page shown in the viewer's time zone varies on: the zone and where it came
+    from (for a cached copy of the page)."""
+    zone = request.viewer_timezone
+    return f"{zone.source}:{zone.key}"
+
+
 class ViewerTimeZoneMiddleware:
     """Attach `request.viewer_timezone` (a ViewerTimeZone) for templates to show local times.
 

@@ -223,3 +223,10 @@ def intervention_form_data(theme, region, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def response_bytes(response) -> bytes:
+    """The body of a response, streamed or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "listening.context_processors.site",
+                "core.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -345,6 +346,11 @@ JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
 
 # Backups (`manage.py backup_data`): where archives go; older ones than the retention are pruned.
 BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# Public pages (home, session pages) for anonymous visitors are served from the cache for this
+# many seconds (0: never): the seats left they show are at most this old. Any change to a
+# session or its agenda shows at once.
+PUBLIC_PAGE_CACHE_SECONDS = env.float("PUBLIC_PAGE_CACHE_SECONDS", default=5)
 
 # The live session: how often the live page and the desk ask for changes (milliseconds).
 # Viewers see a change within this interval plus one request.

@@ -14,6 +14,8 @@ from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, REDIS_URL, STORAGE
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests change a session and poll at once; the reuse of the live version is tested on its own.
 LIVE_POLL_CACHE_SECONDS = 0
+# Tests change sessions and seats and read the pages at once; the page cache is tested on its own.
+PUBLIC_PAGE_CACHE_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_RATE_LIMITS = False
 # Each test process counts its own rate limits; tests of the shared cache start real servers.

@@ -87,11 +87,21 @@ def test_changelist_shows_counts_per_status(client, secretariat, session):
         ("translated=no", ["sub-en", "sub-fr"]),
         ("translated=needed", ["sub-fr"]),
         ("q=needle", ["sub-en"]),
+        # The texts through the full-text search, the short columns as Django searches them.
+        ("q=haystack", ["sub-en"]),
+        ("q=nothing-like-it", []),
+        ("q=SUB-FR", ["sub-fr"]),
     ],
 )
 def test_changelist_filters_and_search(client, secretariat, session, query, expected):
     asia = Region.objects.get(slug="asia-pacific")
-    InterventionFactory(session=session, status=S.SUBMITTED, title="sub-en", body="a needle here")
+    InterventionFactory(
+        session=session,
+        status=S.SUBMITTED,
+        title="sub-en",
+        body="a haystack here",
+        credit_organization="Needle collective",
+    )
     french = InterventionFactory(
         session=session,
         status=S.SUBMITTED,

@@ -11,7 +11,7 @@ from core.spreadsheets import safe_cell
 from interventions.enums import InterventionStatus as S
 from interventions.models import Intervention, Region, Theme
 from tests.factories import InterventionFactory, ListeningSessionFactory
-from tests.helpers import HOSTILE
+from tests.helpers import HOSTILE, response_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -186,8 +186,10 @@ def test_csv_export_of_the_selection(client, wg3, selection):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="approved-')
     assert response["Cache-Control"] == "private, no-store"
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response.streaming
+    body = response_bytes(response)
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [r["title"] for r in rows] == ["A", '\'=HYPERLINK("http://evil")']
     assert rows[1]["text"] == "Régularisation — accès"
     assert rows[1]["other_themes"] == "regularization"
@@ -199,7 +201,8 @@ def test_json_export_of_the_selection(client, wg3, selection):
     response = client.get("/en/interventions/approved/export.json?region=asia-pacific")
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
-    data = json.loads(response.content)
+    assert response.streaming
+    data = json.loads(response_bytes(response))
     assert [i["title"] for i in data["interventions"]] == ["B", "C"]
     assert data["interventions"][0]["regions"] == ["asia-pacific"]
     assert data["interventions"][0]["language"] == "fr"

@@ -25,6 +25,7 @@ from sessions_app.enums import AgendaItemKind, FloorRequestOrigin
 from sessions_app.enums import FloorRequestStatus as F
 from sessions_app.models import FloorRequest, Profile
 from tests.factories import AgendaItemFactory, InterventionFactory, UserFactory
+from tests.helpers import response_bytes
 from tests.interventions.test_admin import _change_form_data, _change_url
 from tests.live import LiveWorld
 
@@ -328,14 +329,16 @@ def test_oral_inputs_are_moderated_and_reach_the_approved_list_and_exports(clien
     assert list(client.get(approved, {"channel": "oral"}).context["page"].object_list) == [oral]
     rows = list(
         csv.DictReader(
-            io.StringIO(client.get(reverse("interventions:export_csv")).content.decode("utf-8-sig"))
+            io.StringIO(
+                response_bytes(client.get(reverse("interventions:export_csv"))).decode("utf-8-sig")
+            )
         )
     )
     assert {row["title"]: row["channel"] for row in rows} == {
         "Permis saisonniers": "oral",
         written.title: "written",
     }
-    exported = json.loads(client.get(reverse("interventions:export_json")).content)
+    exported = json.loads(response_bytes(client.get(reverse("interventions:export_json"))))
     by_title = {row["title"]: row for row in exported["interventions"]}
     assert by_title["Permis saisonniers"]["delivered_at"] == "2026-05-04T13:42:00+00:00"
     assert by_title["Permis saisonniers"]["english_text"] == INTERPRETATION

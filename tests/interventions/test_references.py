@@ -1,5 +1,6 @@
 """Source IDs (`LS3-017`): given at creation, unique, never changed, never reused."""
 
+import json
 import threading
 import uuid
 
@@ -17,7 +18,7 @@ from tests.factories import (
     RegistrationFactory,
     UserFactory,
 )
-from tests.helpers import purge_queue
+from tests.helpers import purge_queue, response_bytes
 
 
 def _data(**overrides):
@@ -211,8 +212,10 @@ def test_pages_show_the_source_id(client, cited):
 
 def test_exports_carry_the_source_id(client, cited):
     client.force_login(UserFactory(wg3=True))
-    csv_text = client.get("/en/interventions/approved/export.csv").content.decode("utf-8-sig")
-    data = client.get("/en/interventions/approved/export.json").json()
+    csv_text = response_bytes(client.get("/en/interventions/approved/export.csv")).decode(
+        "utf-8-sig"
+    )
+    data = json.loads(response_bytes(client.get("/en/interventions/approved/export.json")))
     header, *rows = csv_text.splitlines()
     assert header.split(",")[:3] == ["id", "reference", "session"]
     assert sorted(row.split(",")[1] for row in rows) == ["LS3-001", "LS3-002"]
