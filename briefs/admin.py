@@ -74,7 +74,7 @@ class BriefNotificationInline(admin.TabularInline):
 
 
 @admin.register(PolicyBrief)
-class PolicyBriefAdmin(admin.ModelAdmin):
+class PolicyBriefAdmin(LeanChangelistMixin, admin.ModelAdmin):
     """Read only: Working Group 3 records briefs on its pages, which tell contributors."""
 
     list_display = ["title", "published_on", "series", "session", "pdf_is_public", "created_at"]

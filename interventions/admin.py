@@ -71,13 +71,13 @@ class ThemeAdmin(TabbedTranslationAdmin):
 
 
 @admin.register(AnalysisCode)
-class AnalysisCodeAdmin(TabbedTranslationAdmin):
+class AnalysisCodeAdmin(LeanChangelistMixin, TabbedTranslationAdmin):
     list_display = ["name", "slug", "order", "is_active"]
     list_editable = ["order", "is_active"]
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(LeanChangelistMixin, admin.ModelAdmin):
     """Quotes are saved and coded on the site (the quote bank), where the passage is checked
     against its text; the admin shows them and can delete them."""
 

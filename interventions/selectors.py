@@ -106,6 +106,7 @@ def list_oral_speakers(*, session: ListeningSession) -> dict[int, list[Intervent
         .only(
             "id",
             "agenda_item_id",
+            "reference",
             "title",
             "credit",
             "credit_name",

@@ -3,6 +3,7 @@ and the lists of 20,000 rows show nothing computed per row from a whole table (s
 name of a country from the list of every country)."""
 
 import itertools
+from datetime import date
 
 import pytest
 from django.contrib import admin
@@ -15,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from briefs.models import PolicyBrief
 from core.admin_lists import LeanChangeList
 from core.models import OutboxMessage
-from interventions.models import Region, Theme
+from interventions.models import AnalysisCode, Quote, Region, Theme
 from sessions_app.models import Registration, Series
 from tests.factories import (
     BriefPackFactory,
@@ -38,6 +40,14 @@ def _session_with_registrations():
     session = ListeningSessionFactory()
     RegistrationFactory(session=session, status="confirmed")
     RegistrationFactory(session=session, status="waitlisted", status_changed_at=session.starts_at)
+
+
+def _quote():
+    intervention = InterventionFactory(status="approved")
+    quote = Quote.objects.create(
+        intervention=intervention, text=intervention.body[:10], created_by=intervention.author
+    )
+    quote.codes.set([AnalysisCode.objects.order_by("pk").first()])
 
 
 def _intervention():
@@ -74,6 +84,13 @@ MAKERS = {
     ),
     "interventions.Intervention": _intervention,
     "briefs.BriefPack": lambda: BriefPackFactory(filters={"themes": ["regularization"]}),
+    "briefs.PolicyBrief": lambda: PolicyBrief.objects.create(
+        session=ListeningSessionFactory(), title="Brief", published_on=date(2031, 5, 20)
+    ),
+    "interventions.AnalysisCode": lambda: AnalysisCode.objects.create(
+        slug=f"code-{next(numbers)}", name=f"Code {next(numbers)}"
+    ),
+    "interventions.Quote": _quote,
 }
 
 
