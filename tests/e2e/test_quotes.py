@@ -1,5 +1,5 @@
-"""Working Group 3 quotes a passage with two codes, reads the evidence matrix and finds the
-quote's source ID in the pack."""
+"""Working Group 3 searches, quotes a passage with two codes, reads the evidence matrix and
+finds the quote's source ID in a series pack."""
 
 import io
 
@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from interventions.models import AnalysisCode, Quote, Theme
 from listening.celery import app
+from sessions_app.models import Series
 from tests.factories import InterventionFactory, ListeningSessionFactory, UserFactory
 from tests.helpers import purge_queue, reset_broker_pools, running_relay
 
@@ -21,8 +22,11 @@ PASSAGE = "Thousands of seasonal workers were regularized through an emergency p
 
 
 @pytest.fixture
-def inputs():
-    session = ListeningSessionFactory(title="Listening on regular pathways")
+def inputs(transactional_db):
+    """Two sessions of a series; the input to quote is in the second one."""
+    series = Series.objects.create(slug="covid-series", title="Sessions on COVID-19 and migration")
+    first = ListeningSessionFactory(title="Listening on labour pathways", series=series)
+    session = ListeningSessionFactory(title="Listening on regular pathways", series=series)
     labour = Theme.objects.get(slug="labour-pathways")
     quoted = InterventionFactory(
         session=session,
@@ -32,22 +36,24 @@ def inputs():
         body=f"{PASSAGE}\n\nOffices stayed closed for months.",
     )
     for n in range(3):
-        InterventionFactory(session=session, status="approved", title=f"Other input {n}")
-    return {"session": session, "quoted": quoted}
+        InterventionFactory(session=first, status="approved", title=f"Other input {n}")
+    return {"series": series, "session": session, "quoted": quoted}
 
 
-def test_wg3_quotes_a_passage_reads_the_matrix_and_finds_it_in_the_pack(
+def test_wg3_searches_quotes_reads_the_matrix_and_finds_it_in_a_series_pack(
     page, console_errors, inputs
 ):
-    session, quoted = inputs["session"], inputs["quoted"]
+    quoted = inputs["quoted"]
     user = UserFactory(wg3=True)
     sign_in(page, user.email)
 
-    # Find the input on the Working Group 3 list, open it.
+    # Search the Working Group 3 list, open the input found.
     page.get_by_role("link", name="Approved inputs").first.click()
-    page.get_by_label("Theme").select_option("labour-pathways")
-    page.get_by_role("button", name="Apply").click()
-    page.get_by_role("link", name="Emergency permits for seasonal workers").click()
+    page.locator("input[name=q]").fill("seasonal regularized")
+    page.get_by_role("button", name="Search", exact=True).click()
+    results = page.locator(".intervention-list > li")
+    assert results.count() == 1
+    results.get_by_role("link", name="Emergency permits for seasonal workers").click()
 
     # Select the passage with the mouse: the script fills the form.
     page.locator("[data-quote-source=original] p").first.click(click_count=3)
@@ -66,10 +72,12 @@ def test_wg3_quotes_a_passage_reads_the_matrix_and_finds_it_in_the_pack(
         "promising-practices",
     ]
 
-    # The quote bank lists it; the matrix counts it under both codes.
+    # The quote bank lists it; the matrix of the series counts it under both codes.
     page.get_by_role("link", name="Quote bank").first.click()
     assert PASSAGE in page.locator(".quote-list").inner_text()
     page.get_by_role("link", name="Evidence matrix").first.click()
+    page.get_by_label("Series").select_option("covid-series")
+    page.get_by_role("button", name="Show").click()
     table = page.locator(".matrix-table")
     row = table.locator("tr", has=page.locator("th", has_text="Labour migration pathways"))
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
@@ -78,14 +86,15 @@ def test_wg3_quotes_a_passage_reads_the_matrix_and_finds_it_in_the_pack(
         assert cells[headers.index(code) - 1].split() == ["1", "input", quoted.reference]
     assert PASSAGE in page.locator("#cell-labour-pathways-new-avenues").inner_text()
 
-    # A pack of the session carries the quote and its source ID in the matrix annex.
+    # A pack of the whole series carries the quote and its source ID in the matrix annex.
     reset_broker_pools()
     purge_queue()
     with (
         start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30),
         running_relay(),
     ):
-        page.goto(f"/en/packs/session/{session.slug}/")
+        page.get_by_role("link", name="Input packs").click()
+        page.get_by_role("link", name="Sessions on COVID-19 and migration").click()
         page.get_by_role("button", name="Build the input pack").click()
         download_link = page.get_by_role("link", name="Download the PDF")
         download_link.wait_for(timeout=120_000)
@@ -94,6 +103,8 @@ def test_wg3_quotes_a_passage_reads_the_matrix_and_finds_it_in_the_pack(
     with open(download_info.value.path(), "rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
     text = " ".join(page_.extract_text() for page_ in reader.pages)
+    # Both sessions of the series are in the pack.
+    assert "Other input 0" in text and "Emergency permits for seasonal workers" in text
     annex = text.split("Each cell counts the distinct inputs")[1].split("This pack compiles")[0]
     assert quoted.reference in annex
     assert PASSAGE in " ".join(annex.split())
