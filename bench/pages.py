@@ -139,8 +139,9 @@ def seed_interventions(*, session, start: int, stop: int) -> None:
     from django.utils import timezone
 
     from interventions.enums import Credit, InterventionKind, InterventionStatus
-    from interventions.models import Intervention, Region, Theme
+    from interventions.models import Intervention, Region, Theme, format_reference
     from sessions_app.enums import StakeholderType
+    from sessions_app.models import ListeningSession
 
     texts = {language: _texts(language, 60, 300) for language in ("en", "fr", "es")}
     titles = {language: _texts(language, 60, 9) for language in ("en", "fr", "es")}
@@ -162,6 +163,8 @@ def seed_interventions(*, session, start: int, stop: int) -> None:
             rows.append(
                 Intervention(
                     session=session,
+                    # Bulk inserts skip `save()`, which gives the source ID.
+                    reference=format_reference(session_number=session.number, number=n + 1),
                     author=author,
                     kind=kinds[n % len(kinds)],
                     title=titles[language][n % 60].rstrip(".")[:200],
@@ -191,6 +194,7 @@ def seed_interventions(*, session, start: int, stop: int) -> None:
             for n, i in zip(numbers, created, strict=True)
             for region in {regions[n % len(regions)], regions[(n * 7) % len(regions)]}
         )
+    ListeningSession.objects.filter(pk=session.pk).update(last_intervention_number=stop)
 
 
 def seed_registrations(*, session, count: int) -> None:
