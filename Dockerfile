@@ -4,9 +4,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=listening.settings.production
 
+# WeasyPrint's libraries and fonts; curl for the health check; the PostgreSQL client (pg_dump,
+# pg_restore) for `backup_data` and `restore_data`, the same major version as compose's db.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-       libharfbuzz-subset0 fonts-dejavu-core curl \
+       libharfbuzz-subset0 fonts-dejavu-core curl postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -17,7 +19,12 @@ RUN pip install --no-cache-dir -c requirements/constraints.txt . \
     && python manage.py compiletranslations \
     && SECRET_KEY=build ALLOWED_HOSTS=build python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 1000 listening && mkdir -p /app/var && chown -R listening /app/var
+# Every folder the app writes to exists in the image, owned by the app user: Docker copies a
+# folder's owner into a named volume mounted on it the first time, so the volumes compose
+# mounts there (private packs, backups, beat's schedule) are writable by the app, not by root.
+RUN useradd --system --uid 1000 --user-group --home-dir /app listening \
+    && mkdir -p /app/var /data/private /data/backups /data/beat \
+    && chown -R listening:listening /app/var /data
 USER listening
 
 EXPOSE 8000

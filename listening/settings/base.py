@@ -175,7 +175,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -343,6 +343,11 @@ SECURITY_CONTACT = env("SECURITY_CONTACT", default="mailto:security@listening.in
 
 # The admin's translation tabs use jQuery UI, served from our own static files.
 JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
+
+# The Prometheus metrics (/metrics) answer a request bearing METRICS_TOKEN
+# ("Authorization: Bearer …") or coming from an address in METRICS_ALLOWED_IPS; nobody else.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 
 # Backups (`manage.py backup_data`): where archives go; older ones than the retention are pruned.
 BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
