@@ -11,7 +11,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 CELERY_SCHEDULE ?= var/celerybeat-schedule
 export SITE_URL
 
-.PHONY: run test setup migrate translations demo lint format bench bench-search bench-pages loadtest loadtest-live messages clean
+.PHONY: run test setup migrate translations demo lint format bench bench-search bench-pages loadtest loadtest-live prod-smoke messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ run: demo
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The production process layout without containers (what docker-compose.yml runs, production
+# settings, PostgreSQL and Redis from DATABASE_URL/REDIS_URL or local defaults, a non-root user),
+# walked over HTTP; ends with `prod-smoke: ok` or `prod-smoke: failed at <step>`.
+prod-smoke: setup
+	$(BIN)/python tests/smoke/prod_smoke.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
