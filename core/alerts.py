@@ -9,16 +9,21 @@ stakeholder typed. The window is counted in the shared cache (`ALERT_WINDOW_SECO
 import hashlib
 import logging
 import traceback
+from datetime import timedelta
 from types import TracebackType
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import mail_admins
+from django.utils import timezone
 from django.utils.log import AdminEmailHandler
 
 logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "alert:"
+# Task failures older than this leave the status page's record.
+KEEP_FAILURES = timedelta(days=30)
 
 
 def failure_key(*, kind: str, name: str, exc_type: type, tb: TracebackType | None) -> str:
@@ -73,8 +78,23 @@ def alert_task_failure(*, task_name: str, exception: BaseException, tb: Tracebac
     return True
 
 
+def record_task_failure(*, task_name: str, exception: BaseException) -> None:
+    """Record a failed task (name and exception class) for the status page, and forget
+    those older than KEEP_FAILURES. Never raises: the database may be what failed."""
+    # Looked up when used: the logging configuration imports this module before the models.
+    TaskFailure = apps.get_model("core", "TaskFailure")
+    try:
+        TaskFailure.objects.create(
+            task_name=task_name[:200], exception=type(exception).__qualname__[:200]
+        )
+        TaskFailure.objects.filter(failed_at__lt=timezone.now() - KEEP_FAILURES).delete()
+    except Exception:
+        logger.exception("Could not record the failed task %s", task_name)
+
+
 def on_task_failure(sender=None, exception=None, traceback=None, **kwargs) -> None:
     """Celery's `task_failure` signal: sent once a task has failed after its retries."""
+    record_task_failure(task_name=getattr(sender, "name", str(sender)), exception=exception)
     alert_task_failure(
         task_name=getattr(sender, "name", str(sender)), exception=exception, tb=traceback
     )

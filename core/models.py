@@ -59,3 +59,23 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.host}"
+
+
+class TaskFailure(models.Model):
+    """A Celery task that failed for good (after its retries), for the staff status page.
+
+    Holds the task's name and the exception's class only, never its message, which may quote
+    what a stakeholder wrote.
+    """
+
+    task_name = models.CharField(_("task"), max_length=200)
+    exception = models.CharField(_("exception"), max_length=200)
+    failed_at = models.DateTimeField(_("failed at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("task failure")
+        verbose_name_plural = _("task failures")
+        ordering = ["-failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.exception})"

@@ -170,3 +170,14 @@ def claim_message(outbox_id: int | None) -> Iterator[bool]:
     OutboxMessage.objects.filter(pk=outbox_id).update(
         status=OutboxStatus.DONE, done_at=timezone.now(), last_error=""
     )
+
+
+def retry_failed_message(*, message_id: int) -> bool:
+    """Make a failed outbox message pending again, with its attempts counted afresh; the
+    relay publishes it on its next pass. Return False (changing nothing) when the message
+    does not exist or has not failed."""
+    return bool(
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED).update(
+            status=OutboxStatus.PENDING, attempts=0, sends=0, send_after=None, enqueued_at=None
+        )
+    )

@@ -43,6 +43,12 @@ urlpatterns += i18n_patterns(
     path("sessions/", include((session_patterns, "sessions_app"))),
     path("interventions/", include("interventions.urls")),
     path("packs/", include("briefs.urls")),
+    path("admin/status/", views.status_page, name="platform_status"),
+    path(
+        "admin/status/outbox/<int:pk>/retry/",
+        views.retry_outbox_message,
+        name="retry_outbox_message",
+    ),
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )

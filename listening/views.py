@@ -3,9 +3,10 @@ import sys
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,16 +15,18 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from core.enums import HeartbeatKind
 from core.health import check_broker, check_database, check_heartbeat
+from core.outbox import retry_failed_message
 from core.page_cache import cache_anonymous_page
 from sessions_app.selectors import list_public_sessions
 from sessions_app.timezones import time_zone_variant
 
 from . import privacy as personal_data
 from .forms import DeleteAccountForm
+from .selectors import platform_status
 
 
 @require_safe
@@ -137,3 +140,41 @@ def server_error(request):
         response["Retry-After"] = "10"
         return response
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def staff_required(view):
+    """Anonymous visitors go to the login page; signed-in users who are not staff get 403."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@never_cache
+@require_safe
+@staff_required
+def status_page(request):
+    """The platform as it runs: processes, broker, outbox, building packs, failures, disk."""
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Platform status"),
+        "status": platform_status(),
+    }
+    return render(request, "listening/status.html", context)
+
+
+@require_POST
+@staff_required
+def retry_outbox_message(request, pk: int):
+    """Queue a failed outbox message again (the relay publishes it on its next pass)."""
+    if retry_failed_message(message_id=pk):
+        messages.success(request, _("The message is queued again."))
+    else:
+        messages.error(request, _("Only a failed message can be tried again."))
+    return redirect("platform_status")
