@@ -26,6 +26,7 @@ from sessions_app.timezones import time_zone_variant
 
 from . import privacy as personal_data
 from .forms import DeleteAccountForm
+from .metrics import CONTENT_TYPE, is_allowed, render_metrics
 from .selectors import platform_status
 
 
@@ -65,6 +66,21 @@ def healthz(request):
     return JsonResponse(body, status=503 if failing else 200)
 
 
+@never_cache
+@require_safe
+def metrics(request):
+    """Prometheus metrics, for a request bearing METRICS_TOKEN or from METRICS_ALLOWED_IPS;
+    401 for anyone else (and for everyone while neither is configured)."""
+    if not is_allowed(request):
+        return HttpResponse(
+            "Unauthorized\n",
+            status=401,
+            content_type="text/plain; charset=utf-8",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE)
+
+
 ROBOTS_DISALLOWED = ("/admin/", "/accounts/", "/privacy/my-data/", "/packs/", "/interventions/")
 
 
@@ -75,6 +91,7 @@ def robots_txt(request):
     for language, _name in settings.LANGUAGES:
         lines += [f"Disallow: /{language}{path}" for path in ROBOTS_DISALLOWED]
     lines.append("Disallow: /healthz")
+    lines.append("Disallow: /metrics")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 

@@ -30,8 +30,8 @@ from django.urls import Resolver404, resolve
 ROOT = Path(__file__).resolve().parent.parent.parent
 SETTINGS_DIR = ROOT / "listening" / "settings"
 # Read by Django, Celery or the image itself rather than by our settings.
-PROCESS_VARIABLES = {"DJANGO_SETTINGS_MODULE"}
-WRITABLE_VARIABLES = ("PRIVATE_STORAGE_ROOT", "BACKUP_DIR")
+PROCESS_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR"}
+WRITABLE_VARIABLES = ("PRIVATE_STORAGE_ROOT", "BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR")
 
 
 @dataclass
@@ -213,9 +213,13 @@ def problems(*, dockerfile: str, compose: str) -> list[str]:
             if word.startswith("--schedule="):
                 schedule = word.split("=", 1)[1]
                 writes[posixpath.dirname(posixpath.normpath(schedule))] = "beat's schedule"
-        writes[posixpath.join(image.workdir, "var")] = "var/"
+        var = posixpath.join(image.workdir, "var")
+        writes[var] = "var/"
         for path, why in sorted(writes.items()):
-            owner = image.owner(path)
+            scratch = path.startswith(var + "/")
+            # A folder under var/ may be made at run time (var/ is the app's); it lives and
+            # dies with the container, so it needs no volume.
+            owner = image.owner(var if scratch and image.owner(path) is None else path)
             if owner is None:
                 report(
                     name,
@@ -224,7 +228,7 @@ def problems(*, dockerfile: str, compose: str) -> list[str]:
                 )
             elif owner not in (user, "*"):
                 report(name, f"{path} ({why}) is owned by {owner} in the image, not {user}.")
-            if why != "var/" and not _mounted(path, mounts):
+            if why != "var/" and not scratch and not _mounted(path, mounts):
                 report(name, f"{path} ({why}) has no volume mounted on it.")
 
     # Environment variables.

@@ -48,6 +48,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CONFIRM = re.compile(r"(/[a-z]{2}/accounts/confirm-email/[^/\s]+/)")
 # The private folders compose mounts, and where the smoke puts them instead.
 MOUNTS = {"/data/private": "private", "/data/backups": "backups", "/data/beat": "beat"}
+METRICS_TOKEN = secrets.token_urlsafe(24)
 STARTUP_TIMEOUT = 60
 PACK_TIMEOUT = 75
 
@@ -169,6 +170,7 @@ class Platform:
             "TRUSTED_PROXY_COUNT": "1",
             "LOG_LEVEL": "WARNING",
             "HEARTBEAT_INTERVAL": "2",
+            "METRICS_TOKEN": METRICS_TOKEN,
         }
         self.services = compose_services()
 
@@ -201,13 +203,13 @@ class Platform:
         if done.returncode != 0:
             raise StepFailed(f"{shlex.join(words)} exited with {done.returncode}")
 
-    def spawn(self, name: str, words: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, words: list[str], *, extra: dict | None = None) -> subprocess.Popen:
         """Start a process as the app user, in its own process group, logging to a file."""
         with (self.work / "logs" / f"{name}.log").open("ab") as output:
             process = subprocess.Popen(
                 [*self.prefix, *words],
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, **(extra or {})},
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -216,7 +218,12 @@ class Platform:
         return process
 
     def start(self, service: str) -> None:
-        self.spawn(service, self.command(service))
+        """Start a compose service; its own environment's folders map to this machine's."""
+        extra = {}
+        environment = self.services[service].get("environment") or {}
+        if "PROMETHEUS_MULTIPROC_DIR" in environment:
+            extra["PROMETHEUS_MULTIPROC_DIR"] = str(self.work / "metrics")
+        self.spawn(service, self.command(service), extra=extra)
 
     def log_text(self, service: str) -> str:
         path = self.work / "logs" / f"{service}.log"
@@ -445,7 +452,21 @@ def journey(platform: Platform, step) -> None:
         ).stdout.decode()
         if "Smoke test input on seasonal work visas" not in " ".join(text.split()):
             raise StepFailed("the pack does not hold the approved input")
-    log(f"pack of {len(pdf)} bytes, services: {', '.join(services)}")
+
+    step("metrics")
+    status, _location, _body = visitor.request("/metrics")
+    if status != 401:
+        raise StepFailed(f"/metrics answered {status} to an anonymous request")
+    visitor.opener.addheaders = [("Authorization", f"Bearer {METRICS_TOKEN}")]
+    figures = visitor.page("/metrics")
+    answered = sum(
+        float(value)
+        for value in re.findall(r"^listening_http_requests_total\{[^}]*\} (\S+)$", figures, re.M)
+    )
+    if answered < 20 or 'listening_packs{status="done"} 1.0' not in figures:
+        raise StepFailed(f"/metrics counts {answered:g} requests and no pack built")
+    log(f"pack of {len(pdf)} bytes, {answered:g} requests counted across gunicorn workers")
+    log(f"services: {', '.join(services)}")
 
 
 def main() -> int:
