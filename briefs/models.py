@@ -2,10 +2,14 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .enums import PackError, PackStage, PackStatus, describe
+
+# A download's file name keeps this many characters of its filters.
+FILENAME_SCOPE_CHARS = 120
 
 
 def private_storage():
@@ -146,11 +150,21 @@ class BriefPack(models.Model):
 
     @property
     def download_filename(self) -> str:
+        """What the file holds: `input-pack-<session, series or "sessions">-<filters or
+        all-inputs>-<built>.pdf`, the filters as their slugs (themes, regions, types), the build
+        time in UTC."""
         if self.session_id:
-            return f"input-pack-{self.session.slug}-{self.pk}.pdf"
-        if self.series_id:
-            return f"input-pack-{self.series.slug}-{self.pk}.pdf"
-        return f"input-pack-sessions-{self.pk}.pdf"
+            subject = self.session.slug
+        elif self.series_id:
+            subject = self.series.slug
+        else:
+            subject = "sessions"
+        filters = self.filters or {}
+        parts = [*filters.get("themes", []), *filters.get("regions", []), *filters.get("kinds", [])]
+        scope = slugify("-".join(parts))[:FILENAME_SCOPE_CHARS].strip("-") or "all-inputs"
+        built = self.finished_at or self.created_at
+        when = f"-{built:%Y-%m-%d-%H%M}" if built else ""
+        return f"input-pack-{subject}-{scope}{when}.pdf"
 
 
 class PolicyBrief(models.Model):

@@ -165,7 +165,12 @@ def build_front_matter(
     series (when chosen from one) and each session on the cover."""
     session = inputs.session
     scope_sessions = [
-        {"title": s.title, "starts_at": s.starts_at, "brief_title": s.brief_title}
+        {
+            "title": s.title,
+            "starts_at": s.starts_at,
+            "brief_title": s.brief_title,
+            "is_held": s.is_held,
+        }
         for s in inputs.sessions
     ]
     series = inputs.series
@@ -239,7 +244,10 @@ def build_front_matter(
         [
             [s.pk for s in inputs.sessions],
             context["series_title"],
-            [[s["title"], s["brief_title"], s["starts_at"].isoformat()] for s in scope_sessions],
+            [
+                [s["title"], s["brief_title"], s["starts_at"].isoformat(), s["is_held"]]
+                for s in scope_sessions
+            ],
             session.organizers if session else "",
             [(name, list(values)) for name, values in filters],
             figures,
@@ -324,6 +332,11 @@ def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Se
         regions=inputs.regions,
         codes=inputs.codes,
     )
+    filters = describe_filters(
+        filters=inputs.filters,
+        theme_names={t.slug: t.name for t in inputs.themes},
+        region_names={r.slug: r.name for r in inputs.regions},
+    )
     context = {
         "session": inputs.session,
         "session_titles": session_titles,
@@ -331,6 +344,7 @@ def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Se
         "organizations": inputs.organizations,
         "intervention_count": len(entries),
         "matrix": matrix,
+        "filters": filters,
     }
     return Section(
         key="annexes",
@@ -338,7 +352,13 @@ def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Se
         template="briefs/pdf/annexes.html",
         context=context,
         digest=_digest(
-            [inputs.organizations, len(entries), session_titles, _matrix_digest(matrix)]
+            [
+                inputs.organizations,
+                len(entries),
+                session_titles,
+                _matrix_digest(matrix),
+                [(name, list(values)) for name, values in filters],
+            ]
         ),
     )
 
@@ -380,6 +400,18 @@ def build_sections(*, inputs: PackInputs) -> list[Section]:
     return [front, *theme_sections, build_annexes(inputs=inputs, entries=entries)]
 
 
+# The running header has room for this many characters of the filter.
+SCOPE_MAX_CHARS = 90
+
+
+def describe_scope(filters: list[tuple[str, list[str]]]) -> str:
+    """A filtered pack's filter in one short line for the running header ("" if none)."""
+    text = "; ".join(f"{heading}: {', '.join(names)}" for heading, names in filters)
+    if len(text) > SCOPE_MAX_CHARS:
+        text = text[: SCOPE_MAX_CHARS - 1].rstrip(" ,;") + "…"
+    return text
+
+
 def render_document(
     *, inputs: PackInputs, sections: list[Section], generated_at: datetime, on_section=None
 ) -> str:
@@ -406,6 +438,7 @@ def render_document(
     return render_to_string(
         "briefs/pdf/pack.html",
         {
+            "scope": describe_scope(sections[0].context["filters"]) if sections else "",
             "session": session,
             "sections": rendered,
             "generated_at": generated_at,

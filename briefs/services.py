@@ -133,11 +133,31 @@ def request_brief_pack(
     which case it is queued again. Otherwise a queued BriefPack is saved with an outbox
     message for its build task, in one transaction: the relay publishes it, so the request
     never waits on the broker. Raises ValidationError for unknown themes, regions or kinds,
-    and for sessions that cannot be in a pack.
+    for sessions that cannot be in a pack, and when no approved input matches (nothing is
+    built then).
     """
     scope = validate_pack_scope(session=session, sessions=sessions, series=series)
     filters = validate_pack_filters(themes=themes, regions=regions, kinds=kinds)
     fingerprint = pack_fingerprint(scope=scope, filters=filters)
+    if not fingerprint.intervention_count:
+        # An empty pack says nothing: warn instead of building one.
+        if filters.is_empty and scope.is_combined:
+            raise ValidationError(
+                _(
+                    "These sessions have no approved input yet, so there is nothing to put in a "
+                    "pack."
+                )
+            )
+        if filters.is_empty:
+            raise ValidationError(
+                _("This session has no approved input yet, so there is nothing to put in a pack.")
+            )
+        raise ValidationError(
+            _(
+                "No approved input matches these filters, so no pack was built. "
+                "Choose other filters."
+            )
+        )
     content_hash = fingerprint.content_hash
     with transaction.atomic():
         # Two identical requests at once (a double click) must not both build: the session

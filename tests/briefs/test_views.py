@@ -97,8 +97,10 @@ def test_download_streams_the_private_file_as_an_attachment(client, wg3, built_p
     response = client.get(reverse("briefs:download", kwargs={"pk": built_pack.pk}))
 
     assert response["Content-Type"] == "application/pdf"
+    built_pack.refresh_from_db()
+    built = (built_pack.finished_at or built_pack.created_at).strftime("%Y-%m-%d-%H%M")
     assert response["Content-Disposition"] == (
-        f'attachment; filename="input-pack-{built_pack.session.slug}-{built_pack.pk}.pdf"'
+        f'attachment; filename="input-pack-{built_pack.session.slug}-all-inputs-{built}.pdf"'
     )
     assert "no-store" in response["Cache-Control"]
     assert "Sentineldownload" in pdf_text(b"".join(response.streaming_content))
