@@ -147,7 +147,9 @@ def delete_account(*, user) -> None:
 def purge_personal_data(*, now=None, retention_days: int | None = None) -> int:
     """Clear registrations' personal details for sessions held more than the retention period
     ago. Keep what the record of the session needs: status, and the organization of those who
-    agreed to be listed. Return how many registrations were purged (idempotent)."""
+    agreed to be listed. The stored packs of the sessions purged are withdrawn and built again
+    (see `withdraw_session_packs`), so no earlier pack keeps what was cleared. Return how many
+    registrations were purged (idempotent: a second run purges and withdraws nothing)."""
     now = now or timezone.now()
     days = settings.PERSONAL_DATA_RETENTION_DAYS if retention_days is None else retention_days
     cutoff = now - timedelta(days=days)
@@ -169,5 +171,12 @@ def purge_personal_data(*, now=None, retention_days: int | None = None) -> int:
         requests.exclude(credit=SpeakerCredit.NAMED).exclude(credit_name="").update(credit_name="")
         requests.filter(credit=SpeakerCredit.ANONYMOUS).exclude(credit_organization="").update(
             credit_organization=""
+        )
+        # Packs built before may show what was just cleared (an organization whose consent
+        # to be listed was withdrawn since): withdraw them, to be built again without it.
+        withdraw_session_packs(
+            session_ids=set(
+                Registration.objects.filter(pk__in=ids).values_list("session_id", flat=True)
+            )
         )
     return len(ids)

@@ -1,6 +1,7 @@
 """Data protection: export, account deletion, and purging after a session is held."""
 
 import json
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -220,3 +221,67 @@ def test_delete_account_withdraws_stored_packs_and_the_download_gives_the_anonym
     assert "Ruizpack" not in text and "Migrantepack" not in text
     assert "Anonymous participant" in text
     assert set(stored_pack_texts()) == {BriefPack.objects.get(pk=pack.pk).pdf.name}
+
+
+def pdftotext_every_stored_file() -> dict[str, str]:
+    """pdftotext over every file in private storage, whatever its name."""
+    root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    texts = {}
+    for path in root.rglob("*"):
+        if path.is_file():
+            done = subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+            )
+            texts[str(path.relative_to(root))] = " ".join(done.stdout.split())
+    return texts
+
+
+def test_the_retention_purge_withdraws_packs_that_show_what_it_clears(
+    client, wg3, django_capture_on_commit_callbacks
+):
+    root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    for path in root.rglob("*.pdf"):
+        path.unlink()
+    session = ListeningSessionFactory(status="held", starts_at=timezone.now() - timedelta(days=400))
+    recent = ListeningSessionFactory(status="held", starts_at=timezone.now() - timedelta(days=5))
+    for held in (session, recent):
+        InterventionFactory(session=held, status="approved", body="Sentinelretained input.")
+    listed = RegistrationFactory(
+        session=session, status="confirmed", consent_to_be_listed=True,
+        organization="Red Purgeable Collective",
+    )  # fmt: skip
+    RegistrationFactory(session=recent, status="confirmed", consent_to_be_listed=True,
+                        organization="Recent Listed Union")  # fmt: skip
+    old_pack = BriefPackFactory(session=session, requested_by=wg3)
+    recent_pack = BriefPackFactory(session=recent, requested_by=wg3)
+    for pack in (old_pack, recent_pack):
+        task_build_brief_pack(pack_id=pack.pk)
+    old_pack.refresh_from_db()
+    assert "Red Purgeable Collective" in pdftotext_every_stored_file()[old_pack.pdf.name]
+    # The organization withdrew its consent to be listed after the pack was built.
+    Registration.objects.filter(pk=listed.pk).update(consent_to_be_listed=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert purge_personal_data(retention_days=365) == 1
+
+    old_pack.refresh_from_db()
+    recent_pack.refresh_from_db()
+    assert (old_pack.status, old_pack.pdf.name) == ("queued", "")
+    assert recent_pack.status == "done"  # a session inside the retention period is untouched
+    texts = pdftotext_every_stored_file()
+    assert list(texts) == [recent_pack.pdf.name]
+    assert all("Red Purgeable" not in text for text in texts.values())
+    client.force_login(wg3)
+    assert client.get(old_pack.download_url)["Location"] == old_pack.get_absolute_url()
+
+    task_build_brief_pack(pack_id=old_pack.pk)  # the worker builds it again
+
+    response = client.get(old_pack.download_url)
+    assert response.status_code == 200
+    assert "Sentinelretained" in pdf_text(b"".join(response.streaming_content))
+    texts = pdftotext_every_stored_file()
+    assert len(texts) == 2
+    assert all("Red Purgeable" not in text for text in texts.values())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert purge_personal_data(retention_days=365) == 0
+    assert BriefPack.objects.get(pk=old_pack.pk).status == "done"
