@@ -121,7 +121,8 @@ def test_migrations_match_models():
 def test_compose_matches_settings():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "relay", "db", "redis"}
+    assert set(services) == {"migrate", "web", "worker", "beat", "relay", "db", "redis", "proxy"}
+    assert services["proxy"]["profiles"] == ["proxy"]
     for name in ("web", "worker", "beat", "relay"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "listening.settings.production"
@@ -129,7 +130,7 @@ def test_compose_matches_settings():
         assert env["REDIS_URL"].startswith("redis://redis:6379")
         assert "SECRET_KEY" in env and "ALLOWED_HOSTS" in env
         assert env["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
-        assert set(services[name]["depends_on"]) == {"db", "redis"}
+        assert set(services[name]["depends_on"]) == {"db", "redis", "migrate"}
     assert "gunicorn listening.wsgi:application" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A listening worker")
     assert services["beat"]["command"].startswith("celery -A listening beat")
@@ -146,7 +147,10 @@ def test_compose_matches_settings():
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     # Only the TLS proxy on the same machine reaches gunicorn, unless told otherwise.
     assert services["web"]["ports"] == ["${WEB_BIND:-127.0.0.1}:${WEB_PORT:-8000}:8000"]
-    assert set(compose["volumes"]) == {"postgres-data", "redis-data", "private-files"}
+    assert set(compose["volumes"]) == {
+        "postgres-data", "redis-data", "private-files", "backups", "beat-schedule",
+        "caddy-data", "caddy-config",
+    }  # fmt: skip
     # Every variable the production settings require is provided.
     production = (ROOT / "listening/settings/production.py").read_text()
     for required in ("SECRET_KEY", "ALLOWED_HOSTS"):
