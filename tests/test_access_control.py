@@ -52,10 +52,15 @@ OWNER_ACTS = row(LOGIN, LOGIN, GO, 404, 404, 404, 404)
 # Confirmed registrants and the secretariat follow a live page; others are told why not.
 LIVE_FOLLOWERS = row(LOGIN, LOGIN, 200, 200, 403, 200, 403)
 DESK_ONLY = row(LOGIN, LOGIN, 403, 403, 403, 200, 403)
+STAFF_ONLY = row(LOGIN, LOGIN, 403, 403, 200, 200, 403)
 
 # name: (method, url kwargs from the world, outcomes)
 ROWS = {
     "healthz": ("get", None, everyone(200)),
+    # Prometheus only, with METRICS_TOKEN or from METRICS_ALLOWED_IPS (neither is set here).
+    "metrics": ("get", None, everyone(401)),
+    "platform_status": ("get", None, STAFF_ONLY),
+    "retry_outbox_message": ("post", {"pk": "missing"}, row(LOGIN, LOGIN, 403, 403, GO, GO, 403)),
     "robots_txt": ("get", None, everyone(200)),
     "security_txt": ("get", None, everyone(200)),
     "set_language": ("post", None, everyone(GO)),
