@@ -266,11 +266,11 @@ def run_as() -> tuple[list[str], int, int]:
     uid = int(subprocess.check_output(["id", "-u", APP_USER]))
     gid = int(subprocess.check_output(["id", "-g", APP_USER]))
     prefix = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups"]
-    probe = [*prefix, sys.executable, "-c", "import sys; print(sys.version)"]
-    answer = subprocess.run(probe, capture_output=True, text=True, check=False)
+    probe = [*prefix, sys.executable, "-c", "import sys, listening; print(sys.version)"]
+    answer = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=False)
     if answer.returncode or answer.stdout.strip() != sys.version:
-        # The interpreter sits in a folder only root may enter (another Python may answer in
-        # its place): read and search any folder, never write.
+        # The interpreter or the project sits in a folder only root may enter (another Python
+        # may answer in its place): read and search any folder, never write.
         prefix += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
     return prefix, uid, gid
 
