@@ -470,7 +470,7 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> ApprovedF
             WHERE t.theme_id <> sel.theme_id GROUP BY t.theme_id
         UNION ALL SELECT 'region', CAST(r.region_id AS TEXT), COUNT(DISTINCT r.intervention_id)
             FROM {regions_table} r JOIN sel ON sel.id = r.intervention_id GROUP BY r.region_id
-    """  # noqa: S608 - table names from the models, values passed as parameters
+    """  # noqa: S608  # nosec B608: table names from the models, values passed as parameters
     counts: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -79,7 +79,10 @@ def test_french_intervention_is_approved_and_found_by_working_group(
     )
     staff = _sign_in(staff_context, "en", "moderator@example.org")
     staff.goto("/en/admin/interventions/intervention/?status__exact=submitted")
-    staff.get_by_role("link", name=FRENCH_TITLE).click()
+    # The changelist's link is the input's source ID, first in its row.
+    staff.locator("tr", has_text=FRENCH_TITLE).get_by_role(
+        "link", name=intervention.reference
+    ).click()
     staff.wait_for_load_state()
     assert FRENCH_BODY in staff.locator("fieldset.side-by-side").inner_text()
     staff.fill("input[name=english_title]", "Regularization suspended in Dakar")
