@@ -141,6 +141,7 @@ def test_a_new_approved_input_in_one_session_changes_the_series_pack(series, wg3
 
 def test_one_chosen_session_makes_a_single_session_pack(series, wg3):
     labour, _family, _study = sessions_of(series)
+    approved_in(labour)
     pack = request_brief_pack(sessions=[labour], series=series, user=wg3).pack
     assert (pack.session, pack.series, list(pack.sessions.all())) == (labour, None, [])
 
@@ -191,6 +192,7 @@ def test_series_page_ticks_every_session_and_requests_a_series_pack(client, wg3,
     for session in (labour, family, study):
         assert f'value="{session.slug}"' in html
     assert html.count(" checked>") == 3
+    approved_in(study, kind="challenge")
 
     response = client.post(url, {"sessions": [labour.slug, study.slug], "kinds": ["challenge"]})
 
@@ -225,6 +227,7 @@ def test_a_session_of_another_series_cannot_be_posted(client, wg3, series):
 def test_several_sessions_page_requests_a_pack_of_ticked_sessions(client, wg3):
     one = ListeningSessionFactory(title="First stand-alone")
     two = ListeningSessionFactory(title="Second stand-alone")
+    approved_in(two)
     client.force_login(wg3)
 
     response = client.post(reverse("briefs:several"), {"sessions": [one.slug, two.slug]})
@@ -304,6 +307,7 @@ def test_the_command_builds_a_series_pack(series, tmp_path):
 def test_withdrawing_a_sessions_packs_withdraws_the_series_packs_that_hold_it(series, wg3):
     labour, family, study = sessions_of(series)
     approved_in(labour)
+    approved_in(family)
     combined = request_brief_pack(series=series, user=wg3).pack
     task_build_brief_pack(pack_id=combined.pk)
     other = request_brief_pack(sessions=[family, study], series=series, user=wg3).pack
