@@ -43,6 +43,10 @@ class PackFilterForm(forms.Form):
             "kinds": list(data["kinds"]),
         }
 
+    def request_values(self) -> dict:
+        """The arguments of `request_brief_pack` this form chose (after validation)."""
+        return self.filter_values()
+
 
 class SessionsPackForm(PackFilterForm):
     """A pack of several sessions: which ones (all of a series are ticked at first), and the
@@ -64,6 +68,9 @@ class SessionsPackForm(PackFilterForm):
         self.fields["sessions"].label_from_instance = lambda session: "{} ({})".format(
             session.title, date_format(session.starts_at, "DATE_FORMAT")
         )
+
+    def request_values(self) -> dict:
+        return {**super().request_values(), "sessions": self.cleaned_data["sessions"]}
 
 
 class PolicyBriefForm(forms.Form):

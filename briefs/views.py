@@ -5,7 +5,7 @@ page of a held session."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -83,19 +83,11 @@ def session_list(request):
 def session_packs(request, slug: str):
     session = _session_or_404(slug)
     form = PackFilterForm(request.POST if request.method == "POST" else None)
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                outcome = request_brief_pack(
-                    session=session, user=request.user, **form.filter_values()
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.add_message(request, *_request_message(outcome))
-                return redirect("briefs:detail", pk=outcome.pack.pk)
-        status = 400
+        requested = _request_pack(request, form, session=session)
+        if requested is not None:
+            return requested
+    status = 400 if request.method == "POST" else 200
     packs = label_pack_filters(packs=list(list_session_packs(session=session)))
     return render(
         request,
@@ -110,6 +102,20 @@ def session_packs(request, slug: str):
     )
 
 
+def _request_pack(request, form: PackFilterForm, **scope) -> HttpResponse | None:
+    """Ask for the pack a valid `form` describes within `scope` (a session or a series) and
+    redirect to it; None when the form or the request is refused (the reason is on the form)."""
+    if not form.is_valid():
+        return None
+    try:
+        outcome = request_brief_pack(user=request.user, **scope, **form.request_values())
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    messages.add_message(request, *_request_message(outcome))
+    return redirect("briefs:detail", pk=outcome.pack.pk)
+
+
 def _combined_packs(request, *, series, sessions):
     """Request a pack of several sessions (of `series`, or any) and list the earlier ones."""
     form = SessionsPackForm(
@@ -117,22 +123,11 @@ def _combined_packs(request, *, series, sessions):
         sessions=sessions,
         initial={"sessions": list(sessions)} if series is not None else None,
     )
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                outcome = request_brief_pack(
-                    sessions=form.cleaned_data["sessions"],
-                    series=series,
-                    user=request.user,
-                    **form.filter_values(),
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.add_message(request, *_request_message(outcome))
-                return redirect("briefs:detail", pk=outcome.pack.pk)
-        status = 400
+        requested = _request_pack(request, form, series=series)
+        if requested is not None:
+            return requested
+    status = 400 if request.method == "POST" else 200
     packs = label_pack_filters(packs=list(list_combined_packs(series=series)))
     return render(
         request,
