@@ -188,7 +188,7 @@ def test_production_shares_its_cache_and_trusts_one_proxy_when_told(tmp_path):
     )
     assert production_settings(
         tmp_path, code, REDIS_URL="redis://redis:6379/0", TRUSTED_PROXY_COUNT="1"
-    ) == ["django.core.cache.backends.redis.RedisCache", "redis://redis:6379/0", "1"]
+    ) == ["core.cache.FailSoftRedisCache", "redis://redis:6379/0", "1"]
     assert production_settings(tmp_path, code) == [
         "django.core.cache.backends.db.DatabaseCache", "listening_cache", "0",
     ]  # fmt: skip

@@ -144,12 +144,13 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
 
 # One cache shared by every process (rate limits must count across gunicorn workers): Redis
-# when configured, else a table in the database, which needs no server.
+# when configured, else a table in the database, which needs no server. While Redis is down or
+# stalls, requests go on without it (core/cache.py).
 CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "listening",
             # A stalled cache server must not hang a request.
