@@ -45,6 +45,17 @@ def favicon(request):
 
 @never_cache
 @require_safe
+def livez(request):
+    """200 while this web process serves and reaches the database; 503 otherwise. The web
+    container's own health check: a stopped worker or broker does not make the web unhealthy
+    (/healthz says when the platform as a whole cannot work)."""
+    failing = check_database()
+    body = {"status": "ok" if not failing else "unavailable"}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+@never_cache
+@require_safe
 def healthz(request):
     """200 when the database and the broker answer and a Celery worker, Celery beat and the
     outbox relay each beat recently; 503 naming what does not."""

@@ -57,6 +57,7 @@ STAFF_ONLY = row(LOGIN, LOGIN, 403, 403, 200, 200, 403)
 # name: (method, url kwargs from the world, outcomes)
 ROWS = {
     "healthz": ("get", None, everyone(200)),
+    "livez": ("get", None, everyone(200)),
     # Prometheus only, with METRICS_TOKEN or from METRICS_ALLOWED_IPS (neither is set here).
     "metrics": ("get", None, everyone(401)),
     "platform_status": ("get", None, STAFF_ONLY),

@@ -70,9 +70,9 @@ def test_a_volume_on_a_folder_made_by_root_after_the_chown_is_caught():
             "set.",
         ),
         (
-            '"http://localhost:8000/healthz"',
-            '"http://localhost:8000/health"',
-            "web: the health check asks for /health, which no URL serves.",
+            '"http://localhost:8000/livez"',
+            '"http://localhost:8000/live"',
+            "web: the health check asks for /live, which no URL serves.",
         ),
         (
             '"check_heartbeat", "relay"',

@@ -144,7 +144,8 @@ def test_compose_matches_settings():
         assert services[name]["healthcheck"]["test"] == [
             "CMD", "python", "manage.py", "check_heartbeat", name, "--here",
         ]  # fmt: skip
-    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    # The web's own check: a stopped worker must not make the web unhealthy.
+    assert "/livez" in " ".join(services["web"]["healthcheck"]["test"])
     # Only the TLS proxy on the same machine reaches gunicorn, unless told otherwise.
     assert services["web"]["ports"] == ["${WEB_BIND:-127.0.0.1}:${WEB_PORT:-8000}:8000"]
     assert set(compose["volumes"]) == {
@@ -264,6 +265,21 @@ def test_healthz_names_a_process_whose_heartbeat_is_stale(client, silent):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "checks": {**ALL_OK, silent: "error"}}
+
+
+@pytest.mark.django_db
+def test_livez_stays_ok_while_no_worker_beats_and_names_a_lost_database(client, monkeypatch):
+    stale = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_AFTER + 1)
+    beat_all()
+    Heartbeat.objects.update(beat_at=stale)
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    monkeypatch.setattr("listening.views.check_database", lambda: "OperationalError")
+    response = client.get("/livez")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
 
 
 @pytest.mark.django_db
