@@ -19,6 +19,8 @@ PUBLIC = [
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
+    # A session while it is live.
+    "/sessions/practice-open-floor/",
 ]
 STAKEHOLDER = [
     "/sessions/me/profile/",
@@ -29,6 +31,14 @@ STAKEHOLDER = [
     "/interventions/{mine}/",
     "/privacy/my-data/",
     "/privacy/delete-account/",
+    "/interventions/{mine}/withdraw/",
+    "/sessions/practice-open-floor/live/",
+]
+SECRETARIAT = [
+    "/sessions/practice-open-floor/live/desk/",
+    "/sessions/practice-open-floor/live/",
+    "/sessions/covid-19-regular-pathways/report/",
+    "/admin/status/",
 ]
 WORKING_GROUP = [
     "/interventions/approved/",
@@ -42,9 +52,18 @@ WORKING_GROUP = [
     "/interventions/codes/new/",
     "/packs/matrix/",
     "/packs/matrix/?view=region-theme",
+    "/packs/series/covid-19-and-migration/",
+    "/packs/several/",
+    "/packs/briefs/session/covid-19-regular-pathways/",
+    "/packs/briefs/series/covid-19-and-migration/",
 ]
 # (account whose pages these are, paths)
-SIGNED_IN = [("stakeholder@example.org", STAKEHOLDER), ("wg3@example.org", WORKING_GROUP)]
+SIGNED_IN = [
+    ("stakeholder@example.org", STAKEHOLDER),
+    ("secretariat@example.org", SECRETARIAT),
+    ("wg3@example.org", WORKING_GROUP),
+]
+EVERY_PAGE = PUBLIC + [path for _email, paths in SIGNED_IN for path in paths]
 
 
 def seed_pages_demo() -> dict:
