@@ -87,13 +87,13 @@ bench-pages: setup
 
 loadtest: setup
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"
-	$(BIN)/python tests/load/run_loadtest.py
+	$(BIN)/python -m tests.load.run_loadtest
 
 # 300 participants poll the live page while the desk advances the queue; ends with one line:
 # live: users=… rps=… p50_ms=… p95_ms=… errors=…
 loadtest-live: setup
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev,load]"
-	$(BIN)/python tests/load/run_live_loadtest.py
+	$(BIN)/python -m tests.load.run_live_loadtest
 
 clean:
 	rm -rf var/broker var/private var/staticfiles

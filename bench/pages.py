@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ import time
 import urllib.parse
 from http.client import HTTPConnection
 from pathlib import Path
+
+from bench.throwaway import drop_database, free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL, LARGE = 15, 20_000
@@ -52,38 +53,6 @@ TARGETS = (
     "targets: wg3_list_ratio <= 1.3, pack_request_ms < 100, export_mb < 50, admin_ms < 60, "
     "session_page_ratio >= 0.3"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def throwaway_database(workdir: Path) -> str:
-    """A fresh database for this run: PostgreSQL when DATABASE_URL says so, else SQLite."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        # Named after the configured database, so runs on different databases never collide.
-        throwaway = f"{name.split('?')[0]}_pages"
-        admin = base + "/postgres"
-        for statement in (
-            f"DROP DATABASE IF EXISTS {throwaway}",
-            f"CREATE DATABASE {throwaway}",
-        ):
-            subprocess.run(["psql", admin, "-q", "-c", statement], check=True)
-        return f"{base}/{throwaway}"
-    return f"sqlite:///{workdir / 'pages.sqlite3'}"
-
-
-def drop_database(url: str) -> None:
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        subprocess.run(
-            ["psql", base + "/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name}"],
-            check=False,
-        )
 
 
 # Seeding ----------------------------------------------------------------------------------
@@ -446,7 +415,7 @@ def pack_requests(server: Server, *, session, cookie: str) -> dict:
 
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="listening-pages-"))
-    database = throwaway_database(workdir)
+    database = throwaway_database(workdir, suffix="pages")
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "listening.settings.production",

@@ -12,13 +12,14 @@ at PostgreSQL, else a temporary SQLite file) and gunicorn's sync workers on 127.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.throwaway import drop_database, free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = int(os.environ.get("LOADTEST_LIVE_USERS", "300"))
@@ -119,38 +120,12 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def throwaway_database(workdir: Path) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        name = (name.split("?")[0] or "listening") + "_live_load"
-        for statement in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-            subprocess.run(["psql", base + "/postgres", "-q", "-c", statement], check=True)
-        return f"{base}/{name}"
-    return f"sqlite:///{workdir / 'live-load.sqlite3'}"
-
-
-def drop_throwaway_database(url: str) -> None:
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        subprocess.run(
-            ["psql", base + "/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name}"],
-            check=False,
-        )
-
-
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="listening-live-load-"))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.load.settings",
-        "DATABASE_URL": throwaway_database(workdir),
+        "DATABASE_URL": throwaway_database(workdir, suffix="live_load"),
         "CELERY_BROKER_DIR": str(workdir / "broker"),
         "PRIVATE_STORAGE_ROOT": str(workdir / "private"),
         "PYTHONPATH": str(ROOT),
@@ -202,7 +177,7 @@ def main() -> int:
             text=True,
         ).stdout
     )  # fmt: skip
-    drop_throwaway_database(env["DATABASE_URL"])
+    drop_database(env["DATABASE_URL"])
     result = json.loads(result_path.read_text())
     state = result["state"]
     participants = result["participants"]

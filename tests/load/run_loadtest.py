@@ -8,7 +8,6 @@ else a temporary SQLite file. Traffic goes to 127.0.0.1 only, bounded in users a
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.throwaway import drop_database, free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = int(os.environ.get("LOADTEST_USERS", "300"))
@@ -72,12 +73,6 @@ print(json.dumps({"registrations": by_status,
 RESTART_DB = os.environ.get("LOADTEST_RESTART_DB") == "1"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def restart_postgresql() -> None:
     """Restart the local PostgreSQL cluster while the load runs."""
     version = sorted(os.listdir("/etc/postgresql"))[-1]
@@ -87,28 +82,12 @@ def restart_postgresql() -> None:
     )
 
 
-def throwaway_database(workdir: Path) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        # Named after the configured database, so runs on different databases never collide.
-        throwaway = f"{name.split('?')[0]}_load"
-        admin = base + "/postgres"
-        for statement in (
-            f"DROP DATABASE IF EXISTS {throwaway}",
-            f"CREATE DATABASE {throwaway}",
-        ):
-            subprocess.run(["psql", admin, "-q", "-c", statement], check=True)
-        return f"{base}/{throwaway}"
-    return f"sqlite:///{workdir / 'load.sqlite3'}"
-
-
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="listening-load-"))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.load.settings",
-        "DATABASE_URL": throwaway_database(workdir),
+        "DATABASE_URL": throwaway_database(workdir, suffix="load"),
         "CELERY_BROKER_DIR": str(workdir / "broker"),
         "PRIVATE_STORAGE_ROOT": str(workdir / "private"),
         "PYTHONPATH": str(ROOT),
@@ -157,16 +136,19 @@ def main() -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    counts = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", COUNT],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    try:
+        counts = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", COUNT],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+    finally:
+        drop_database(env["DATABASE_URL"])
     result = json.loads(result_path.read_text())
     total = result["total"]
     server_errors = sum(e["occurrences"] for e in result["errors"] if "server error" in e["error"])
