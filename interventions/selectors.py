@@ -24,10 +24,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Length, Replace
+from django.db.models.functions import Cast, Length, Replace
 from django.utils.safestring import SafeString
 
 from core.enums import Language
@@ -338,8 +339,10 @@ def _rank(*, query: str):
     return total
 
 
-# Columns the list never shows: left in the database for the rows of a page.
+# Columns the list never shows: left in the database for the rows of a page. A search reads
+# the texts of the page's rows only, to highlight them.
 LIST_DEFERRED = ("body", "english_text", "search_text", "feedback", "internal_note")
+TEXTS = ("body", "english_text")
 
 SORT_ORDERS = {
     ApprovedSort.SESSION: ("session__starts_at", "primary_theme__order", "id"),
@@ -365,6 +368,30 @@ def list_approved_interventions(
     return qs.order_by(*SORT_ORDERS[ApprovedSort(sort)])
 
 
+def list_page_rows(*, ids: list[int], query: str = "") -> list[Intervention]:
+    """The interventions `ids` (a page), in that order, with what a row of the list shows:
+    session, primary theme, other themes and regions (three queries, none for no ids).
+
+    When `query` searches, their texts are read too and, on PostgreSQL, each row carries
+    `searched_stems`, the text of the query PostgreSQL searched (for `highlight_interventions`).
+    """
+    if not ids:
+        return []
+    rows = (
+        Intervention.objects.filter(pk__in=ids)
+        .select_related("session", "primary_theme")
+        .prefetch_related("themes", "regions")
+    )
+    if query_terms(query):
+        rows = rows.defer(*(name for name in LIST_DEFERRED if name not in TEXTS))
+        if _uses_postgresql():
+            rows = rows.annotate(searched_stems=Cast(_search_query(query), TextField()))
+    else:
+        rows = rows.defer(*LIST_DEFERRED)
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 @dataclass(frozen=True)
 class Highlight:
     """What Working Group 3's list shows of a found intervention, matching words marked."""
@@ -378,47 +405,40 @@ class Highlight:
 _LEXEME = re.compile(r"'((?:[^']|'')+)'")
 
 
-def _highlight_terms(query: str) -> list[str]:
+def _highlight_terms(query: str, searched: str) -> list[str]:
     """The word starts to mark: the folded words of `query` and, on PostgreSQL, the stems its
-    search looks for in each language (so "permits" marks "permit" too)."""
+    search looked for in each language, read from `searched`, the text of its tsquery (so
+    "permits" marks "permit" too)."""
     terms = query_terms(query)
-    if _uses_postgresql() and terms:
-        with connection.cursor() as cursor:
-            compiler = Intervention.objects.none().query.get_compiler(connection=connection)
-            sql, params = _search_query(query).as_sql(compiler, connection)
-            cursor.execute(f"SELECT ({sql})::text", params)
-            for lexeme in _LEXEME.findall(cursor.fetchone()[0] or ""):
-                if lexeme not in terms:
-                    terms.append(lexeme)
+    for lexeme in _LEXEME.findall(searched):
+        if lexeme not in terms:
+            terms.append(lexeme)
     return terms
 
 
 def highlight_interventions(
     *, interventions: Iterable[Intervention], query: str
 ) -> dict[int, Highlight]:
-    """The titles of each of `interventions` (a page) and a passage where `query` matched,
-    the matching words marked, escaped and safe to show; keyed by id. At most two queries,
-    whatever the size of the page.
+    """The titles of each of `interventions` (a page read by `list_page_rows` with the same
+    `query`) and a passage where `query` matched, the matching words marked, escaped and
+    safe to show; keyed by id. No query: the texts and stems searched came with the rows.
 
     The passage is taken from the English translation when it matches (what most of the
     working group reads), else from the original.
     """
-    ids = [i.pk for i in interventions]
-    terms = _highlight_terms(query) if ids else []
-    if not terms:
+    interventions = list(interventions)
+    if not interventions or not query_terms(query):
         return {}
+    terms = _highlight_terms(query, getattr(interventions[0], "searched_stems", None) or "")
     found = {}
-    for pk, language, title, english_title, body, english_text in (
-        Intervention.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("pk", "language", "title", "english_title", "body", "english_text")
-    ):
-        passage, passage_language = marked_passage(english_text, terms), "en"
+    for intervention in interventions:
+        language = intervention.language
+        passage, passage_language = marked_passage(intervention.english_text, terms), "en"
         if not passage:
-            passage, passage_language = marked_passage(body, terms), language
-        found[pk] = Highlight(
-            title=marks_to_html(mark_terms(title, terms)),
-            english_title=marks_to_html(mark_terms(english_title, terms)),
+            passage, passage_language = marked_passage(intervention.body, terms), language
+        found[intervention.pk] = Highlight(
+            title=marks_to_html(mark_terms(intervention.title, terms)),
+            english_title=marks_to_html(mark_terms(intervention.english_title, terms)),
             passage=marks_to_html(passage),
             passage_language=passage_language if passage else "",
         )
@@ -458,6 +478,9 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> ApprovedF
     # SQLite evaluates a CTE once per use unless told to keep it; PostgreSQL keeps a CTE
     # used several times by itself.
     materialized = "MATERIALIZED " if connection.vendor == "sqlite" else ""
+    # A plain COUNT(*) counts each intervention once: the selection holds an intervention
+    # once, a link table a pair (intervention, theme or region) once, and an other theme
+    # equal to the primary one is left to the primary's count.
     sql = f"""
         WITH sel (id, theme_id, kind, language, channel) AS {materialized}({selection_sql})
         SELECT 'total', '', COUNT(*) FROM sel
@@ -465,10 +488,10 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> ApprovedF
         UNION ALL SELECT 'language', language, COUNT(*) FROM sel GROUP BY language
         UNION ALL SELECT 'channel', channel, COUNT(*) FROM sel GROUP BY channel
         UNION ALL SELECT 'theme', CAST(theme_id AS TEXT), COUNT(*) FROM sel GROUP BY theme_id
-        UNION ALL SELECT 'theme', CAST(t.theme_id AS TEXT), COUNT(DISTINCT t.intervention_id)
+        UNION ALL SELECT 'theme', CAST(t.theme_id AS TEXT), COUNT(*)
             FROM {themes_table} t JOIN sel ON sel.id = t.intervention_id
             WHERE t.theme_id <> sel.theme_id GROUP BY t.theme_id
-        UNION ALL SELECT 'region', CAST(r.region_id AS TEXT), COUNT(DISTINCT r.intervention_id)
+        UNION ALL SELECT 'region', CAST(r.region_id AS TEXT), COUNT(*)
             FROM {regions_table} r JOIN sel ON sel.id = r.intervention_id GROUP BY r.region_id
     """  # noqa: S608  # nosec B608: table names from the models, values passed as parameters
     counts: dict[str, dict[str, int]] = {}
@@ -514,16 +537,21 @@ def approved_list_page(
     sorted by `sort`, with the counts of the whole selection.
 
     A fixed number of queries whatever the number of inputs: the search is evaluated once
-    for the counts (which give the paginator its count) and once for the page.
+    for the counts (which give the paginator its count) and once to choose the page's ids
+    (sorted, ranked from the stored search document, reading no other column); only the
+    page's rows are then read in full.
     """
     query = filters.get("query", "")
     selection = filter_public_approved_interventions(**filters)
     facets = count_approved_facets(interventions=selection)
-    rows = list_approved_interventions(interventions=selection, query=query, sort=sort)
-    paginator = Paginator(rows, page_size)
+    ordered = list_approved_interventions(interventions=selection, query=query, sort=sort)
+    paginator = Paginator(
+        ordered.select_related(None).prefetch_related(None).values_list("pk", flat=True),
+        page_size,
+    )
     paginator.count = facets.total  # counted with the facets: not a second search
     page = paginator.get_page(page_number)
-    page.object_list = list(page.object_list)
+    page.object_list = list_page_rows(ids=list(page.object_list), query=query)
     highlights = highlight_interventions(interventions=page.object_list, query=query)
     for intervention in page.object_list:
         intervention.highlight = highlights.get(intervention.pk)
