@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 # Longest search a person may type; longer is refused with a message.
@@ -53,16 +53,21 @@ def query_terms(query: str) -> list[str]:
 
 
 def marks_to_html(text: str) -> SafeString:
-    """Escape `text` and turn the spans between START_MARK and STOP_MARK into <mark>."""
-    pieces, marking = [], False
+    """Escape `text` and turn the spans between START_MARK and STOP_MARK into <mark>.
+
+    One format_html call for the whole text: its format holds only "{}" and the <mark>
+    tags, every piece of `text` is an argument, escaped.
+    """
+    shapes, pieces, marking = [], [], False
     for part in re.split(f"([{START_MARK}{STOP_MARK}])", text):
         if part == START_MARK:
             marking = True
         elif part == STOP_MARK:
             marking = False
         elif part:
-            pieces.append(("<mark>{}</mark>" if marking else "{}", part))
-    return format_html_join("", "{}", ((format_html(shape, part),) for shape, part in pieces))
+            shapes.append("<mark>{}</mark>" if marking else "{}")
+            pieces.append(part)
+    return format_html("".join(shapes), *pieces) if pieces else SafeString()
 
 
 def _letter_classes() -> dict[str, str]:

@@ -344,6 +344,29 @@ def _rank(*, query: str):
 LIST_DEFERRED = ("body", "english_text", "search_text", "feedback", "internal_note")
 TEXTS = ("body", "english_text")
 
+
+def _translated(path: str) -> tuple[str, ...]:
+    """A translated field (or one through a relation) and its column in each language (all read:
+    modeltranslation falls back from one language to another)."""
+    return (path, *(f"{path}_{language}" for language in Language.values))
+
+
+# What a row of the list shows (templates/interventions/_approved_row.html): of its session
+# only the title, of its primary theme only the name, not their long texts.
+ROW_FIELDS = (
+    "reference",
+    "channel",
+    "kind",
+    "language",
+    "title",
+    "english_title",
+    "credit",
+    "credit_name",
+    "credit_organization",
+    *_translated("session__title"),
+    *_translated("primary_theme__name"),
+)
+
 SORT_ORDERS = {
     ApprovedSort.SESSION: ("session__starts_at", "primary_theme__order", "id"),
     ApprovedSort.NEWEST: (F("decided_at").desc(nulls_last=True), "-id"),
@@ -377,17 +400,19 @@ def list_page_rows(*, ids: list[int], query: str = "") -> list[Intervention]:
     """
     if not ids:
         return []
+    searching = bool(query_terms(query))
     rows = (
         Intervention.objects.filter(pk__in=ids)
         .select_related("session", "primary_theme")
-        .prefetch_related("themes", "regions")
+        .prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.only(*_translated("name"))),
+            Prefetch("regions", queryset=Region.objects.only(*_translated("name"))),
+        )
+        .only(*ROW_FIELDS, *(TEXTS if searching else ()))
+        .order_by()
     )
-    if query_terms(query):
-        rows = rows.defer(*(name for name in LIST_DEFERRED if name not in TEXTS))
-        if _uses_postgresql():
-            rows = rows.annotate(searched_stems=Cast(_search_query(query), TextField()))
-    else:
-        rows = rows.defer(*LIST_DEFERRED)
+    if searching and _uses_postgresql():
+        rows = rows.annotate(searched_stems=Cast(_search_query(query), TextField()))
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
