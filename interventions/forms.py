@@ -128,6 +128,27 @@ class InterventionForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a short list of rows, read with one plain query.
+
+    Django's iterator reads them through `QuerySet.iterator()`, which on PostgreSQL opens a
+    server-side cursor: a round trip each to declare, fetch and close it, and a copy of the
+    result kept at commit, for lists of a few rows.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListedChoiceField(forms.ModelChoiceField):
+    """A choice among a short list of rows (see ListedChoiceIterator)."""
+
+    iterator = ListedChoiceIterator
+
+
 class ApprovedFilterForm(forms.Form):
     """Working Group 3's search, filters, sort and page size (GET). Invalid values are
     dropped (a too long search with a message), never an error page."""
@@ -147,18 +168,16 @@ class ApprovedFilterForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    session = forms.ModelChoiceField(
+    session = ListedChoiceField(
         label=_("Session"), queryset=None, to_field_name="slug", required=False
     )
-    series = forms.ModelChoiceField(
+    series = ListedChoiceField(
         label=_("Series"), queryset=None, to_field_name="slug", required=False
     )
-    region = forms.ModelChoiceField(
+    region = ListedChoiceField(
         label=_("Region"), queryset=None, to_field_name="slug", required=False
     )
-    theme = forms.ModelChoiceField(
-        label=_("Theme"), queryset=None, to_field_name="slug", required=False
-    )
+    theme = ListedChoiceField(label=_("Theme"), queryset=None, to_field_name="slug", required=False)
     kind = forms.ChoiceField(label=_("Type"), required=False)
     language = forms.ChoiceField(label=_("Language"), required=False)
     channel = forms.ChoiceField(label=_("Written or oral"), required=False)

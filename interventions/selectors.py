@@ -405,8 +405,12 @@ def list_page_rows(*, ids: list[int], query: str = "") -> list[Intervention]:
         Intervention.objects.filter(pk__in=ids)
         .select_related("session", "primary_theme")
         .prefetch_related(
-            Prefetch("themes", queryset=Theme.objects.only(*_translated("name"))),
-            Prefetch("regions", queryset=Region.objects.only(*_translated("name"))),
+            Prefetch(
+                "themes", queryset=Theme.objects.only(*_translated("name")), to_attr="theme_list"
+            ),
+            Prefetch(
+                "regions", queryset=Region.objects.only(*_translated("name")), to_attr="region_list"
+            ),
         )
         .only(*ROW_FIELDS, *(TEXTS if searching else ()))
         .order_by()
