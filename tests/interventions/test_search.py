@@ -3,6 +3,7 @@ languages, accents, stemming where the database offers it, ranking, highlighting
 list's cost at 1 and many rows."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -318,3 +319,42 @@ def test_the_list_reads_no_full_text(client, wg3, session):
         or '"interventions_intervention"."search_text"' in q["sql"]
     ]
     assert reading_texts == []
+
+
+def test_a_search_sorts_ids_only_and_reads_the_texts_of_the_rows_shown(client, wg3, session):
+    for n in range(30):
+        _approved(session, title=f"Visa {n}", body="Visa backlogs. " * 200, english_text="")
+    client.force_login(wg3)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL, {"q": "visa", "per_page": "10"})
+    shown = [i.pk for i in response.context["page"].object_list]
+    assert len(shown) == 10
+    choosing = [q["sql"] for q in queries if "LIMIT 10" in q["sql"]]
+    assert len(choosing) == 1
+    assert re.match(r'SELECT "interventions_intervention"\."id"( AS "pk")? FROM ', choosing[0])
+    reading_texts = [q["sql"] for q in queries if '"interventions_intervention"."body"' in q["sql"]]
+    assert len(reading_texts) == 1
+    read = re.search(r'"interventions_intervention"\."id" IN \(([\d, ]+)\)', reading_texts[0])
+    assert sorted(int(pk) for pk in read.group(1).split(",")) == sorted(shown)
+    assert "<mark>Visa</mark> backlogs" in response.text
+
+
+def test_a_row_reads_only_the_session_title_and_theme_names(client, wg3, session):
+    _approved(session, title="Visa backlogs")
+    client.force_login(wg3)
+    with CaptureQueriesContext(connection) as queries:
+        assert _listed(client, q="visa") == ["Visa backlogs"]
+    rows = [q["sql"] for q in queries if 'FROM "interventions_intervention" INNER JOIN' in q["sql"]]
+    assert rows
+    assert not any('"sessions_app_listeningsession"."description"' in sql for sql in rows)
+    assert not any('"interventions_theme"."description"' in sql for sql in rows)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="server-side cursors are PostgreSQL's")
+def test_the_filter_form_reads_its_choices_without_a_server_side_cursor(client, wg3, session):
+    _approved(session, title="Visa backlogs")
+    client.force_login(wg3)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+    assert f'value="{session.slug}"' in response.text
+    assert [q["sql"][:40] for q in queries if q["sql"].startswith("DECLARE")] == []
