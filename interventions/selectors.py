@@ -507,30 +507,38 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> ApprovedF
     # SQLite evaluates a CTE once per use unless told to keep it; PostgreSQL keeps a CTE
     # used several times by itself.
     materialized = "MATERIALIZED " if connection.vendor == "sqlite" else ""
-    # A plain COUNT(*) counts each intervention once: the selection holds an intervention
-    # once, a link table a pair (intervention, theme or region) once, and an other theme
-    # equal to the primary one is left to the primary's count.
+    # The selection is grouped once by all its facets together (a few dozen combinations,
+    # added up here) rather than once per facet. A plain COUNT(*) counts each intervention
+    # once: the selection holds an intervention once, a link table a pair (intervention,
+    # theme or region) once, and an other theme equal to the primary one is left to the
+    # primary's count.
     sql = f"""
         WITH sel (id, theme_id, kind, language, channel) AS {materialized}({selection_sql})
-        SELECT 'total', '', COUNT(*) FROM sel
-        UNION ALL SELECT 'kind', kind, COUNT(*) FROM sel GROUP BY kind
-        UNION ALL SELECT 'language', language, COUNT(*) FROM sel GROUP BY language
-        UNION ALL SELECT 'channel', channel, COUNT(*) FROM sel GROUP BY channel
-        UNION ALL SELECT 'theme', CAST(theme_id AS TEXT), COUNT(*) FROM sel GROUP BY theme_id
-        UNION ALL SELECT 'theme', CAST(t.theme_id AS TEXT), COUNT(*)
+        SELECT 'selection', theme_id, kind, language, channel, COUNT(*) FROM sel
+            GROUP BY theme_id, kind, language, channel
+        UNION ALL SELECT 'theme', t.theme_id, '', '', '', COUNT(*)
             FROM {themes_table} t JOIN sel ON sel.id = t.intervention_id
             WHERE t.theme_id <> sel.theme_id GROUP BY t.theme_id
-        UNION ALL SELECT 'region', CAST(r.region_id AS TEXT), COUNT(*)
+        UNION ALL SELECT 'region', r.region_id, '', '', '', COUNT(*)
             FROM {regions_table} r JOIN sel ON sel.id = r.intervention_id GROUP BY r.region_id
     """  # noqa: S608  # nosec B608: table names from the models, values passed as parameters
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict] = {"total": {"": 0}}
+
+    def add(facet: str, value, n: int) -> None:
+        by_value = counts.setdefault(facet, {})
+        by_value[value] = by_value.get(value, 0) + n
+
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for facet, value, n in cursor.fetchall():
-            by_value = counts.setdefault(facet, {})
-            by_value[value] = by_value.get(value, 0) + n
-    regions = Region.objects.filter(pk__in=[int(pk) for pk in counts.get("region", {})])
-    themes = Theme.objects.filter(pk__in=[int(pk) for pk in counts.get("theme", {})])
+        for part, pk, kind, language, channel, n in cursor.fetchall():
+            add("theme" if part == "selection" else part, pk, n)
+            if part == "selection":
+                add("total", "", n)
+                add("kind", kind, n)
+                add("language", language, n)
+                add("channel", channel, n)
+    regions = Region.objects.filter(pk__in=list(counts.get("region", {})))
+    themes = Theme.objects.filter(pk__in=list(counts.get("theme", {})))
 
     def choices(facet, enum):
         return [
@@ -541,8 +549,8 @@ def count_approved_facets(*, interventions: QuerySet[Intervention]) -> ApprovedF
 
     return ApprovedFacets(
         total=counts["total"][""],
-        region=[(r, counts["region"][str(r.pk)]) for r in regions.order_by("order", "slug")],
-        theme=[(t, counts["theme"][str(t.pk)]) for t in themes.order_by("order", "slug")],
+        region=[(r, counts["region"][r.pk]) for r in regions.order_by("order", "slug")],
+        theme=[(t, counts["theme"][t.pk]) for t in themes.order_by("order", "slug")],
         kind=choices("kind", InterventionKind),
         language=choices("language", Language),
         channel=choices("channel", Channel),
