@@ -339,15 +339,14 @@ def _rank(*, query: str):
     return total
 
 
-# Columns the list never shows: left in the database for the rows of a page. A search reads
-# the texts of the page's rows only, to highlight them.
-LIST_DEFERRED = ("body", "english_text", "search_text", "feedback", "internal_note")
+# The texts of an intervention, read for the rows of a page only when searching (to
+# highlight them).
 TEXTS = ("body", "english_text")
 
 
 def _translated(path: str) -> tuple[str, ...]:
-    """A translated field (or one through a relation) and its column in each language (all read:
-    modeltranslation falls back from one language to another)."""
+    """A translated field (or one through a relation) and its column in each language (all
+    read: modeltranslation falls back from one language to another)."""
     return (path, *(f"{path}_{language}" for language in Language.values))
 
 
@@ -375,20 +374,23 @@ SORT_ORDERS = {
 }
 
 
-def list_approved_interventions(
+def list_approved_ids(
     *, interventions: QuerySet[Intervention], query: str = "", sort: str = ""
-) -> QuerySet[Intervention]:
-    """The rows of Working Group 3's list: `interventions` (a selection from
-    `filter_public_approved_interventions`) sorted by `sort` (an ApprovedSort; by relevance
-    when searching, by session otherwise), without their full texts.
+) -> QuerySet:
+    """The ids of `interventions` (a selection from `filter_public_approved_interventions`)
+    sorted by `sort` (an ApprovedSort; by relevance when searching, by session otherwise).
+
+    Only the ids and the sort keys are read: slicing it chooses a page without carrying any
+    other column through the sort (relevance is ranked from the stored search document on
+    PostgreSQL); `list_page_rows` then reads that page's rows.
     """
     searching = bool(query_terms(query))
     if not sort or (sort == ApprovedSort.RELEVANCE and not searching):
         sort = ApprovedSort.RELEVANCE if searching else ApprovedSort.SESSION
-    qs = interventions.defer(*LIST_DEFERRED)
+    qs = interventions.select_related(None).prefetch_related(None)
     if sort == ApprovedSort.RELEVANCE:
         qs = qs.alias(rank=_rank(query=query))
-    return qs.order_by(*SORT_ORDERS[ApprovedSort(sort)])
+    return qs.order_by(*SORT_ORDERS[ApprovedSort(sort)]).values_list("pk", flat=True)
 
 
 def list_page_rows(*, ids: list[int], query: str = "") -> list[Intervention]:
@@ -581,11 +583,8 @@ def approved_list_page(
     query = filters.get("query", "")
     selection = filter_public_approved_interventions(**filters)
     facets = count_approved_facets(interventions=selection)
-    ordered = list_approved_interventions(interventions=selection, query=query, sort=sort)
-    paginator = Paginator(
-        ordered.select_related(None).prefetch_related(None).values_list("pk", flat=True),
-        page_size,
-    )
+    ordered = list_approved_ids(interventions=selection, query=query, sort=sort)
+    paginator = Paginator(ordered, page_size)
     paginator.count = facets.total  # counted with the facets: not a second search
     page = paginator.get_page(page_number)
     page.object_list = list_page_rows(ids=list(page.object_list), query=query)
