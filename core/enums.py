@@ -2,6 +2,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of `value` among `choices`, or `value` itself when it is none of them, as
+    Django's `get_FOO_display()` answers, without the dict of every choice that builds at
+    each call (a cost lists pay once per row)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class Language(models.TextChoices):
     EN = "en", _("English")
     FR = "fr", _("French")

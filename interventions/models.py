@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
-from core.enums import Language
+from core.enums import Language, choice_label
 from sessions_app.enums import StakeholderType
 from sessions_app.models import credit_line, issue_intervention_number
 
@@ -210,6 +210,13 @@ class Intervention(models.Model):
         return credit_line(
             credit=self.credit, name=self.credit_name, organization=self.credit_organization
         )
+
+    # Shown in every row of the lists: see choice_label.
+    def get_kind_display(self) -> str:
+        return choice_label(InterventionKind, self.kind)
+
+    def get_language_display(self) -> str:
+        return choice_label(Language, self.language)
 
     @property
     def is_oral(self) -> bool:

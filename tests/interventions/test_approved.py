@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.spreadsheets import safe_cell
 from interventions.enums import InterventionStatus as S
@@ -208,3 +209,16 @@ def test_json_export_of_the_selection(client, wg3, selection):
     assert data["interventions"][0]["language"] == "fr"
     assert set(data["interventions"][0]) >= {"credit", "english_text", "primary_theme"}
     assert "author" not in data["interventions"][0]
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_kind_and_language_labels_are_djangos(language):
+    intervention = Intervention(kind="recommendation", language="fr")
+    kind = Intervention._meta.get_field("kind")
+    language_field = Intervention._meta.get_field("language")
+    with translation.override(language):
+        assert intervention.get_kind_display() == str(dict(kind.flatchoices)["recommendation"])
+        assert intervention.get_language_display() == str(dict(language_field.flatchoices)["fr"])
+        assert intervention.get_kind_display() != "recommendation"
+    unknown = Intervention(kind="retired-kind", language="de")
+    assert (unknown.get_kind_display(), unknown.get_language_display()) == ("retired-kind", "de")
