@@ -5,16 +5,15 @@
 page of results alone: the change form and the bulk actions get whole rows, as before.
 """
 
-from functools import lru_cache
-
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
+
+from .enums import choice_label as enum_choice_label
 
 # Django's own words (and translations) for a row's checkbox: not a string of ours to extract.
 ROW_CHECKBOX_LABEL = "Select this object for an action - {}"
@@ -71,16 +70,8 @@ def country_label(obj) -> str:
     return obj.country.name if obj.country else ""
 
 
-@lru_cache(maxsize=128)
-def _labels(choices, language: str) -> dict[str, str]:
-    with translation.override(language):
-        return {value: str(label) for value, label in choices.choices}
-
-
 def choice_label(choices, value: str) -> str | None:
     """A stored choice (of the TextChoices `choices`) in words in the active language, for a
-    list column: the labels are put into words once per language, not for every cell as a
-    column of the field does. None (shown as the admin's empty value) when there is none."""
-    if not value:
-        return None
-    return _labels(choices, translation.get_language() or "en").get(value, value)
+    list column (see `core.enums.choice_label`); None (shown as the admin's empty value) when
+    there is none."""
+    return enum_choice_label(choices, value) if value else None
