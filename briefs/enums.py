@@ -23,6 +23,9 @@ class PackStage(models.TextChoices):
     # Translators: %(title)s is the title of a section of the input pack.
     SECTION = "section", _("rendering section “%(title)s”")
     LAYOUT = "layout", _("laying out page %(page)d")
+    # Translators: sections of the input pack, laid out one by one (in parallel).
+    PARTS = "parts", _("laid out %(done)d of %(total)d sections")
+    MERGING = "merging", _("merging the sections into one PDF")
     WRITING = "writing", _("writing PDF")
     READY = "ready", _("ready")
     WITHDRAWN = "withdrawn", _("withdrawn: being built again without removed personal data")
@@ -43,6 +46,10 @@ class PackError(models.TextChoices):
         ),
     )
     BUILD = "build", _("The PDF could not be built (%(error)s).")
+    PART = (
+        "part",
+        _("The section “%(title)s” could not be laid out after %(attempts)d attempts (%(error)s)."),
+    )
     WORKER_LOST = (
         "worker_lost",
         _(
@@ -68,3 +75,11 @@ class MatrixView(models.TextChoices):
 
     THEME_CODE = "theme-code", _("Theme × code")
     REGION_THEME = "region-theme", _("Region × theme")
+
+
+class PartStatus(models.TextChoices):
+    """Where one section of a pack's build is (`PackPart`)."""
+
+    PENDING = "pending", pgettext_lazy("pack section status", "Waiting")
+    RUNNING = "running", pgettext_lazy("pack section status", "Being laid out")
+    DONE = "done", pgettext_lazy("pack section status", "Laid out")

@@ -6,7 +6,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .enums import PackError, PackStage, PackStatus, describe
+from .enums import PackError, PackStage, PackStatus, PartStatus, describe
 
 # A download's file name keeps this many characters of its filters.
 FILENAME_SCOPE_CHARS = 120
@@ -165,6 +165,49 @@ class BriefPack(models.Model):
         built = self.finished_at or self.created_at
         when = f"-{built:%Y-%m-%d-%H%M}" if built else ""
         return f"input-pack-{subject}-{scope}{when}.pdf"
+
+
+class PackPart(models.Model):
+    """One section of a pack's build, laid out as a PDF of its own by a worker.
+
+    Its PDF is stored in private storage under `cache_key` (see `briefs.pipeline`) and shared
+    by every pack with the same section; the row records that this pack uses it, which keeps
+    it from being cleaned up. The contents is laid out last, when the pack is merged.
+    """
+
+    pack = models.ForeignKey(
+        BriefPack, verbose_name=_("input pack"), on_delete=models.CASCADE, related_name="parts"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    key = models.CharField(_("section"), max_length=200)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    cache_key = models.CharField(_("stored as"), max_length=64, db_index=True)
+    is_contents = models.BooleanField(_("contents"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PartStatus.choices, default=PartStatus.PENDING
+    )
+    # The section's complete HTML, until it is laid out (the contents' keeps placeholders for
+    # the page numbers).
+    html = models.TextField(_("HTML"), blank=True)
+    reused = models.BooleanField(_("reused"), default=False)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    used_at = models.DateTimeField(_("last used"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("pack section")
+        verbose_name_plural = _("pack sections")
+        ordering = ["pack", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "position"], name="one_part_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack_id} · {self.position} · {self.key}"
 
 
 class PolicyBrief(models.Model):

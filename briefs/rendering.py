@@ -10,17 +10,20 @@ import logging
 import mimetypes
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from urllib import request as urllib_request
 
 # WeasyPrint reports every step at INFO level; only a build that asks for progress hears them.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 import weasyprint  # noqa: E402
+from weasyprint.anchors import make_page_bookmark_tree  # noqa: E402
 from weasyprint.logger import PROGRESS_LOGGER  # noqa: E402
+from weasyprint.matrix import Matrix  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -157,3 +160,133 @@ def render_pdf_plain(*, html: str) -> bytes:
     return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=PackURLFetcher()).write_pdf(
         **WRITE_OPTIONS
     )
+
+
+# A section laid out on its own leaves out "Page X of Y": the total is known only once every
+# section is laid out, so the numbers are laid out afterwards (`render_page_numbers`).
+# (A user stylesheet: its declarations win over the pack's only when important.)
+PART_CSS = "@page { @bottom-right { content: none !important; } }"
+# Only the page numbers: the other margin boxes keep their room (so "Page X of Y" sits where
+# it sits in the single document) but draw nothing.
+NUMBERS_CSS = """
+@page {
+  @top-left { visibility: hidden !important; }
+  @top-right { visibility: hidden !important; }
+  @bottom-left { visibility: hidden !important; }
+}
+.numbered-page { break-after: page !important; }
+.numbered-page:last-child { break-after: auto !important; }
+.numbered-cover { page: cover !important; }
+.numbered-matrix { page: matrix !important; }
+"""
+WEASYPRINT_VERSION = weasyprint.__version__
+# Points per CSS pixel in WeasyPrint's PDF output.
+PT_PER_PX = 0.75
+
+
+@dataclass
+class RenderedPart:
+    """A section laid out as a PDF of its own, and what the merge needs to know of it: page
+    count and sizes, where each anchor is, and its bookmarks (PDF coordinates, pages from 0).
+    """
+
+    pdf: bytes
+    layout: dict
+    layout_seconds: float = 0.0
+
+    @property
+    def page_count(self) -> int:
+        return self.layout["pages"]
+
+
+def _layout_of(document) -> dict:
+    anchors = {}
+    bookmarks = []
+    sizes = []
+    for index, page in enumerate(document.pages):
+        height = page.height
+        sizes.append([round(page.width * PT_PER_PX, 3), round(height * PT_PER_PX, 3)])
+        for name, (x, y, _w, _h) in page.anchors.items():
+            anchors.setdefault(
+                name, [index, round(x * PT_PER_PX, 3), round((height - y) * PT_PER_PX, 3)]
+            )
+        for level, label, (x, y), state in page.bookmarks:
+            bookmarks.append(
+                [
+                    level,
+                    label,
+                    index,
+                    round(x * PT_PER_PX, 3),
+                    round((height - y) * PT_PER_PX, 3),
+                    state,
+                ]
+            )
+    return {
+        "pages": len(document.pages),
+        "sizes": sizes,
+        "anchors": anchors,
+        "bookmarks": bookmarks,
+    }
+
+
+def render_part(
+    *, html: str, link_targets: Iterable[str] = (), on_page: Callable[[int], None] | None = None
+) -> RenderedPart:
+    """Lay out one section of the pack (a complete document holding only that section)
+    without the page numbers, and write it as a tagged PDF with its fonts embedded whole, so
+    that every section embeds byte-identical font files which the merge keeps once.
+
+    `link_targets` are anchors the section links to that other sections hold (the contents):
+    they are given a place on the first page so that the links are written, and the merge
+    points them at the right page. Raises what WeasyPrint raises.
+    """
+    fetcher = PackURLFetcher()
+    started = time.perf_counter()
+    with _page_progress(on_page):
+        document = weasyprint.HTML(
+            string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
+        ).render(presentational_hints=False, stylesheets=[weasyprint.CSS(string=PART_CSS)])
+        layout_seconds = time.perf_counter() - started
+        document.metadata.attachments = []
+        for page in document.pages:
+            page.links = [link for link in page.links if link[0] != "attachment"]
+        layout = _layout_of(document)
+        if document.pages:
+            for name in link_targets:
+                document.pages[0].anchors.setdefault(name, (0, 0, 0, 0))
+        pdf = document.write_pdf(**WRITE_OPTIONS)
+    return RenderedPart(pdf=pdf, layout=layout, layout_seconds=layout_seconds)
+
+
+def render_page_numbers(*, html: str) -> bytes:
+    """Lay out the pack's page numbers alone (see templates/briefs/pdf/page_numbers.html): one
+    page per page of the pack, of its size, holding only its "Page X of Y", to be laid over
+    the merged page."""
+    with _page_progress(None):
+        document = weasyprint.HTML(
+            string=html, base_url=BASE_URL, url_fetcher=PackURLFetcher(), media_type="print"
+        ).render(presentational_hints=False, stylesheets=[weasyprint.CSS(string=NUMBERS_CSS)])
+        return document.write_pdf(**WRITE_OPTIONS)
+
+
+def build_outline(bookmarks: list[list]) -> list:
+    """The outline of the merged pack from every section's bookmarks (`[level, label, page,
+    x, y, state]`, pages counted in the merged pack), nested as WeasyPrint nests those of one
+    document: `(label, (page, x, y), children, state)`."""
+    by_page: dict[int, list] = {}
+    for level, label, page, x, y, state in bookmarks:
+        by_page.setdefault(page, []).append((level, label, (x, y), state))
+    root: list = []
+    skipped_levels: list[int] = []
+    last_by_depth = [root]
+    previous_level = 0
+    for page in sorted(by_page):
+        previous_level = make_page_bookmark_tree(
+            SimpleNamespace(bookmarks=by_page[page]),
+            skipped_levels,
+            last_by_depth,
+            previous_level,
+            page,
+            Matrix(),
+        )
+    return root

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -56,6 +57,8 @@ class RegionGroup:
     key: str
     name: str
     entries: list[InterventionEntry] = field(default_factory=list)
+    # The rest of a region begun in the previous section (no heading of its own).
+    continued: bool = False
 
 
 @dataclass
@@ -68,10 +71,17 @@ class Section:
     context: dict
     digest: str
     intervention_count: int = 0
+    # Extra context of this section only (shared contexts stay untouched).
+    extra: dict = field(default_factory=dict)
 
-    def render(self) -> SafeString:
+    @property
+    def is_contents(self) -> bool:
+        """The contents: laid out last, once the other sections' page counts are known."""
+        return self.key == "contents"
+
+    def render(self, **context) -> SafeString:
         """The section's HTML (autoescaped template output)."""
-        return render_to_string(self.template, self.context)
+        return render_to_string(self.template, {**self.context, **self.extra, **context})
 
 
 def _label(choices, value: str, *, empty: str) -> str:
@@ -160,9 +170,10 @@ def _chart_rows(counter: Counter, labels: list[tuple[str, str]]) -> list[tuple[s
 
 def build_front_matter(
     *, inputs: PackInputs, entries: list[InterventionEntry], theme_sections: list[Section]
-) -> Section:
-    """Cover, key figures with charts, and contents. A pack of several sessions names its
-    series (when chosen from one) and each session on the cover."""
+) -> list[Section]:
+    """Cover, contents, and key figures with charts: three sections sharing one context. A
+    pack of several sessions names its series (when chosen from one) and each session on the
+    cover."""
     session = inputs.session
     scope_sessions = [
         {
@@ -259,13 +270,29 @@ def build_front_matter(
             contents,
         ]
     )
-    return Section(
-        key="front",
-        title=_("Front matter"),
-        template="briefs/pdf/front.html",
-        context=context,
-        digest=digest,
-    )
+    return [
+        Section(
+            key="cover",
+            title=_("Cover"),
+            template="briefs/pdf/cover.html",
+            context=context,
+            digest=digest,
+        ),
+        Section(
+            key="contents",
+            title=_("Contents"),
+            template="briefs/pdf/contents.html",
+            context=context,
+            digest=_digest([contents, [(name, list(values)) for name, values in filters]]),
+        ),
+        Section(
+            key="figures",
+            title=_("Key figures"),
+            template="briefs/pdf/figures.html",
+            context=context,
+            digest=digest,
+        ),
+    ]
 
 
 def attach_charts(section: Section) -> None:
@@ -280,21 +307,65 @@ def attach_charts(section: Section) -> None:
     context["charts"] = [(title, bar_chart_svg(title=title, items=items)) for title, items in rows]
 
 
-def build_theme_section(
-    *, theme: Theme, entries: list[InterventionEntry], regions: list[Region], number: int
-) -> Section:
-    groups = _group_by_region(entries, regions)
-    return Section(
-        key=f"theme-{theme.slug}",
-        title=theme.name,
-        template="briefs/pdf/theme.html",
-        context={"theme": theme, "number": number, "groups": groups, "count": len(entries)},
-        digest=_digest(
-            [theme.slug, theme.name, theme.description, number]
-            + [[g.key, g.name, [e.digest for e in g.entries]] for g in groups]
-        ),
-        intervention_count=len(entries),
-    )
+def _split_groups(groups: list[RegionGroup], *, max_inputs: int) -> list[list[RegionGroup]]:
+    """The region groups of a theme in consecutive runs of at most `max_inputs` inputs; a
+    group larger than that is cut into pieces, each piece after the first continuing it."""
+    pieces = []
+    for group in groups:
+        for start in range(0, len(group.entries), max_inputs):
+            pieces.append(
+                RegionGroup(
+                    key=group.key,
+                    name=group.name,
+                    entries=group.entries[start : start + max_inputs],
+                    continued=start > 0,
+                )
+            )
+    runs: list[list[RegionGroup]] = [[]]
+    size = 0
+    for piece in pieces:
+        if runs[-1] and size + len(piece.entries) > max_inputs:
+            runs.append([])
+            size = 0
+        runs[-1].append(piece)
+        size += len(piece.entries)
+    return runs
+
+
+def build_theme_sections(
+    *,
+    theme: Theme,
+    entries: list[InterventionEntry],
+    regions: list[Region],
+    number: int,
+    max_inputs: int,
+) -> list[Section]:
+    """A theme's inputs by region: one section, or, for a theme of more than `max_inputs`
+    inputs, several (split between regions), so that no section dwarfs the others. Each
+    section after the first starts a page and names the theme in the running header."""
+    runs = _split_groups(_group_by_region(entries, regions), max_inputs=max_inputs)
+    sections = []
+    for index, groups in enumerate(runs):
+        sections.append(
+            Section(
+                key=f"theme-{theme.slug}" if index == 0 else f"theme-{theme.slug}-{index + 1}",
+                title=theme.name,
+                template="briefs/pdf/theme.html",
+                context={
+                    "theme": theme,
+                    "number": number,
+                    "groups": groups,
+                    "count": len(entries),
+                    "continued": index > 0,
+                },
+                digest=_digest(
+                    [theme.slug, theme.name, theme.description, number, len(entries), index]
+                    + [[g.key, g.name, g.continued, [e.digest for e in g.entries]] for g in groups]
+                ),
+                intervention_count=len(entries) if index == 0 else 0,
+            )
+        )
+    return sections
 
 
 def _matrix_digest(matrix: EvidenceMatrix) -> list:
@@ -363,11 +434,14 @@ def build_annexes(*, inputs: PackInputs, entries: list[InterventionEntry]) -> Se
     )
 
 
-def build_sections(*, inputs: PackInputs) -> list[Section]:
-    """The sections of a pack, in order: front matter, one per theme with inputs, annexes.
+def build_sections(*, inputs: PackInputs, max_inputs: int | None = None) -> list[Section]:
+    """The sections of a pack, in order: cover, contents, key figures, each theme with inputs
+    (a theme of more than `max_inputs` inputs, PACK_SECTION_MAX_INPUTS by default, split by
+    region), annexes.
 
     In a pack of several sessions the themes gather the inputs of every session, each input
     naming its session."""
+    max_inputs = max_inputs or settings.PACK_SECTION_MAX_INPUTS
     entries = [
         build_entry(intervention, with_session=inputs.is_combined)
         for intervention in inputs.interventions
@@ -385,19 +459,23 @@ def build_sections(*, inputs: PackInputs) -> list[Section]:
         },
         key=lambda theme: (theme.order, theme.slug),
     )
-    theme_sections = []
+    theme_sections: list[list[Section]] = []
     for theme in themes:
         if theme.pk in by_theme:
             theme_sections.append(
-                build_theme_section(
+                build_theme_sections(
                     theme=theme,
                     entries=by_theme[theme.pk],
                     regions=inputs.regions,
                     number=len(theme_sections) + 1,
+                    max_inputs=max_inputs,
                 )
             )
-    front = build_front_matter(inputs=inputs, entries=entries, theme_sections=theme_sections)
-    return [front, *theme_sections, build_annexes(inputs=inputs, entries=entries)]
+    front = build_front_matter(
+        inputs=inputs, entries=entries, theme_sections=[parts[0] for parts in theme_sections]
+    )
+    themes_flat = [section for parts in theme_sections for section in parts]
+    return [*front, *themes_flat, build_annexes(inputs=inputs, entries=entries)]
 
 
 # The running header has room for this many characters of the filter.
@@ -412,18 +490,20 @@ def describe_scope(filters: list[tuple[str, list[str]]]) -> str:
     return text
 
 
-def render_document(
-    *, inputs: PackInputs, sections: list[Section], generated_at: datetime, on_section=None
-) -> str:
-    """The complete HTML of the pack: each section rendered from its own context, then framed."""
-    rendered = []
+def prepare_sections(*, sections: list[Section], generated_at: datetime) -> None:
+    """Give the cover its time of generation (in its digest too, since it shows it) and the
+    key figures their charts."""
     for section in sections:
-        if on_section is not None:
-            on_section(section)
-        if section.key == "front":
-            attach_charts(section)
+        if section.key == "cover":
             section.context["generated_at"] = generated_at
-        rendered.append(section.render())
+            section.digest = _digest([section.digest, generated_at.isoformat()])
+        elif section.key == "figures":
+            attach_charts(section)
+
+
+def document_frame(*, inputs: PackInputs, sections: list[Section]) -> dict:
+    """What frames every section of a pack: title, description and filter for the running
+    header (see pack.html)."""
     session = inputs.session
     if session is not None:
         document_title = session.brief_title or session.title
@@ -435,14 +515,35 @@ def render_document(
             str(series.title) if series is not None else "; ".join(titles)
         )
         description = "; ".join(titles)
+    return {
+        "scope": describe_scope(sections[0].context["filters"]) if sections else "",
+        "session": session,
+        "document_title": document_title,
+        "description": description,
+    }
+
+
+def frame_html(*, frame: dict, rendered: list[str], generated_at: datetime) -> str:
+    """A complete HTML document of the pack holding the `rendered` sections."""
     return render_to_string(
-        "briefs/pdf/pack.html",
-        {
-            "scope": describe_scope(sections[0].context["filters"]) if sections else "",
-            "session": session,
-            "sections": rendered,
-            "generated_at": generated_at,
-            "document_title": document_title,
-            "description": description,
-        },
+        "briefs/pdf/pack.html", {**frame, "sections": rendered, "generated_at": generated_at}
+    )
+
+
+def render_document(
+    *, inputs: PackInputs, sections: list[Section], generated_at: datetime, on_section=None
+) -> str:
+    """The complete HTML of the pack as one document: each section rendered from its own
+    context, then framed (the single-document build, against which the sectioned one is
+    measured and checked)."""
+    prepare_sections(sections=sections, generated_at=generated_at)
+    rendered = []
+    for section in sections:
+        if on_section is not None:
+            on_section(section)
+        rendered.append(section.render())
+    return frame_html(
+        frame=document_frame(inputs=inputs, sections=sections),
+        rendered=rendered,
+        generated_at=generated_at,
     )

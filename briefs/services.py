@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -36,14 +37,28 @@ from sessions_app.enums import SessionStatus
 from sessions_app.models import ListeningSession, Series
 from sessions_app.selectors import email_language
 
-from .enums import PackError, PackStage, PackStatus
-from .models import BriefNotification, BriefPack, PolicyBrief, pack_upload_to
-from .pipeline import generate_pack_pdf
+from .enums import PackError, PackStage, PackStatus, PartStatus
+from .models import BriefNotification, BriefPack, PackPart, PolicyBrief, pack_upload_to
+from .pipeline import (
+    PROGRESS_COLLECTING,
+    PROGRESS_LAYOUT,
+    PlannedPartInfo,
+    delete_part,
+    lay_out_part,
+    load_part,
+    load_part_layout,
+    merge_pack_parts,
+    part_stored_since,
+    plan_pack,
+    save_part,
+    stored_part_keys,
+)
 from .selectors import PackFilters, PackScope, pack_fingerprint, pack_scope_of
 
 logger = logging.getLogger(__name__)
 
 BUILD_TASK = "briefs.tasks.task_build_brief_pack"
+PART_TASK = "briefs.tasks.task_lay_out_pack_part"
 MAX_ATTEMPTS = 3
 
 
@@ -243,7 +258,9 @@ class PackProgress:
 
 
 @contextmanager
-def keep_pack_alive(*, pack_id: int, interval: float | None = None) -> Iterator[None]:
+def keep_pack_alive(
+    *, pack_id: int, interval: float | None = None, part_id: int | None = None
+) -> Iterator[None]:
     """Refresh a running pack's heartbeat from a background thread while the block runs.
 
     Long steps of a build (laying out a large section, writing the PDF) report no progress
@@ -260,6 +277,10 @@ def keep_pack_alive(*, pack_id: int, interval: float | None = None) -> Iterator[
                     BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
                         heartbeat_at=timezone.now()
                     )
+                    if part_id is not None:
+                        PackPart.objects.filter(pk=part_id, status=PartStatus.RUNNING).update(
+                            heartbeat_at=timezone.now()
+                        )
                 except Exception as exc:  # the next beat tries again
                     logger.warning("Pack %s heartbeat failed: %s", pack_id, exc)
                     connection.close()
@@ -292,55 +313,253 @@ def fail_brief_pack(*, pack_id: int, reason: PackError, **params) -> bool:
     )
 
 
-def build_brief_pack(*, pack_id: int, now: datetime | None = None) -> BriefPack:
-    """Build a claimed (running) pack, store its PDF in private storage and mark it done.
+def build_brief_pack(
+    *, pack_id: int, now: datetime | None = None, fan_out: bool = False
+) -> BriefPack:
+    """Plan a claimed (running) pack, lay out its sections and merge them into its PDF.
 
-    On any error, or when the soft time limit is reached, the pack is marked failed with a
-    readable reason and no file is stored. A pack that is not running is left alone.
+    Reads the inputs and divides the pack into sections (a `PackPart` row each, replacing
+    those of an earlier attempt); a section stored under its key by an earlier pack is reused.
+    With `fan_out` (the Celery task), each section left is sent to the workers as a task of
+    its own (`lay_out_pack_part`), the last of which merges; otherwise they are laid out here,
+    one after the other, and merged. On an error, or when the soft time limit is reached, the
+    pack is marked failed with a readable reason and no file is kept. A pack that is not
+    running is left alone.
     """
     pack = BriefPack.objects.select_related("session", "series").get(pk=pack_id)
     if pack.status != PackStatus.RUNNING:
         return pack
+    progress = PackProgress(pack_id=pack_id)
     try:
-        generated = generate_pack_pdf(
+        progress(PROGRESS_COLLECTING, PackStage.COLLECTING)
+        plan = plan_pack(
             scope=pack_scope_of(pack),
             filters=PackFilters.from_json(pack.filters),
-            progress=PackProgress(pack_id=pack_id),
-            now=now,
+            now=now or timezone.now(),
         )
+        rows = []
+        for part in plan.parts:
+            stored = not part.is_contents and load_part_layout(part.cache_key)
+            rows.append(
+                PackPart(
+                    pack_id=pack_id,
+                    position=part.position,
+                    key=part.key,
+                    title=part.title[:300],
+                    cache_key=part.cache_key,
+                    is_contents=part.is_contents,
+                    status=PartStatus.DONE if stored else PartStatus.PENDING,
+                    reused=bool(stored),
+                    page_count=stored["pages"] if stored else None,
+                    html="" if stored else plan.html_of(part),
+                )
+            )
     except SoftTimeLimitExceeded:
-        minutes = max(1, round(settings.CELERY_TASK_SOFT_TIME_LIMIT / 60))
-        fail_brief_pack(pack_id=pack_id, reason=PackError.TIME_LIMIT, minutes=minutes)
+        _fail_time_limit(pack_id)
         return BriefPack.objects.get(pk=pack_id)
     except Exception as exc:
         logger.exception("Input pack %s failed", pack_id)
         fail_brief_pack(
-            pack_id=pack_id,
-            reason=PackError.BUILD,
-            error=f"{type(exc).__name__}: {exc}"[:500],
+            pack_id=pack_id, reason=PackError.BUILD, error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return BriefPack.objects.get(pk=pack_id)
+    with transaction.atomic():
+        PackPart.objects.filter(pack_id=pack_id).delete()
+        PackPart.objects.bulk_create(rows)
+        BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
+            content_hash=plan.content_hash,
+            intervention_count=len(plan.inputs.interventions),
+        )
+    _report_parts(pack_id=pack_id, progress=progress)
+    pending = list(
+        PackPart.objects.filter(
+            pack_id=pack_id, status=PartStatus.PENDING, is_contents=False
+        ).values_list("pk", flat=True)
+    )
+    if not pending:
+        return merge_brief_pack(pack_id=pack_id)
+    for part_id in pending:
+        if fan_out:
+            dispatch_pack_part(part_id=part_id)
+        else:
+            lay_out_pack_part(part_id=part_id)
+    return BriefPack.objects.get(pk=pack_id)
+
+
+def dispatch_pack_part(*, part_id: int, countdown: float = 0) -> None:
+    """Send a section to the workers (straight to the broker: the pack's build task already
+    runs on a worker, and the section's row is committed)."""
+    current_app.send_task(PART_TASK, kwargs={"part_id": part_id}, countdown=countdown or None)
+
+
+def _report_parts(*, pack_id: int, progress: "PackProgress") -> None:
+    parts = PackPart.objects.filter(pack_id=pack_id)
+    total = parts.count()
+    done = parts.filter(status=PartStatus.DONE).count()
+    low, high = PROGRESS_LAYOUT
+    progress(low + (high - low) * done // max(total, 1), PackStage.PARTS, done=done, total=total)
+
+
+def _fail_time_limit(pack_id: int) -> None:
+    minutes = max(1, round(settings.CELERY_TASK_SOFT_TIME_LIMIT / 60))
+    if fail_brief_pack(pack_id=pack_id, reason=PackError.TIME_LIMIT, minutes=minutes):
+        discard_new_parts(pack_id=pack_id)
+
+
+def discard_new_parts(*, pack_id: int) -> None:
+    """Delete the section files a failed pack laid out that no other pack uses: a failed
+    build keeps nothing it wrote."""
+    mine = PackPart.objects.filter(pack_id=pack_id, reused=False).values_list(
+        "cache_key", flat=True
+    )
+    shared = set(
+        PackPart.objects.filter(cache_key__in=mine)
+        .exclude(pack_id=pack_id)
+        .values_list("cache_key", flat=True)
+    )
+    for cache_key in set(mine) - shared:
+        delete_part(cache_key)
+
+
+def lay_out_pack_part(*, part_id: int) -> bool:
+    """Lay out one section of a running pack, store its PDF under its key, and merge the pack
+    when it was the last section left. Returns whether this call laid it out.
+
+    A delivery for a section already laid out or being laid out, or of a pack no longer
+    running, does nothing. A section that fails is sent again (after a short pause) until it
+    has failed PACK_PART_MAX_ATTEMPTS times, which fails the pack with the section's name and
+    the error; the soft time limit fails the pack at once.
+    """
+    claimed = PackPart.objects.filter(
+        pk=part_id, status=PartStatus.PENDING, pack__status=PackStatus.RUNNING
+    ).update(
+        status=PartStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    if not claimed:
+        return False
+    part = PackPart.objects.get(pk=part_id)
+    pack_id = part.pack_id
+    try:
+        rendered = lay_out_part(part.html)
+    except SoftTimeLimitExceeded:
+        _fail_time_limit(pack_id)
+        return True
+    except Exception as exc:
+        logger.exception("Section %s of input pack %s failed", part.key, pack_id)
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if part.attempts >= settings.PACK_PART_MAX_ATTEMPTS:
+            _fail_part(part=part, error=error)
+        elif PackPart.objects.filter(pk=part_id, status=PartStatus.RUNNING).update(
+            status=PartStatus.PENDING, error=error
+        ):
+            dispatch_pack_part(part_id=part_id, countdown=2**part.attempts)
+        return True
+    if not BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).exists():
+        return True
+    save_part(part.cache_key, rendered)
+    PackPart.objects.filter(pk=part_id, status=PartStatus.RUNNING).update(
+        status=PartStatus.DONE,
+        html="",
+        error="",
+        page_count=rendered.page_count,
+        finished_at=timezone.now(),
+    )
+    _report_parts(pack_id=pack_id, progress=PackProgress(pack_id=pack_id))
+    left = PackPart.objects.filter(pack_id=pack_id, is_contents=False).exclude(
+        status=PartStatus.DONE
+    )
+    if not left.exists():
+        merge_brief_pack(pack_id=pack_id)
+    return True
+
+
+def _fail_part(*, part: PackPart, error: str) -> None:
+    if fail_brief_pack(
+        pack_id=part.pack_id,
+        reason=PackError.PART,
+        title=part.title,
+        attempts=part.attempts,
+        error=error,
+    ):
+        discard_new_parts(pack_id=part.pack_id)
+
+
+def merge_brief_pack(*, pack_id: int) -> BriefPack:
+    """Lay out the contents of a pack whose other sections are all laid out, merge them into
+    the pack's PDF, store it in private storage and mark the pack done.
+
+    Only one caller merges (a conditional UPDATE of the stage); a pack not running is left
+    alone. A failure marks the pack failed with a readable reason.
+    """
+    claimed = (
+        BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING)
+        .exclude(stage=PackStage.MERGING)
+        .update(stage=PackStage.MERGING, stage_params={}, heartbeat_at=timezone.now())
+    )
+    if not claimed:
+        return BriefPack.objects.get(pk=pack_id)
+    pack = BriefPack.objects.select_related("session", "series").get(pk=pack_id)
+    parts = list(PackPart.objects.filter(pack_id=pack_id).order_by("position"))
+    try:
+        laid_out = []
+        for part in parts:
+            rendered = None
+            if not part.is_contents:
+                rendered = load_part(part.cache_key)
+                if rendered is None:
+                    raise FileNotFoundError(f"section {part.key} is not stored")
+            info = PlannedPartInfo(key=part.key, is_contents=part.is_contents, html=part.html)
+            laid_out.append((info, rendered))
+        merged = merge_pack_parts(parts=laid_out, frame={})
+    except SoftTimeLimitExceeded:
+        _fail_time_limit(pack_id)
+        return BriefPack.objects.get(pk=pack_id)
+    except Exception as exc:
+        logger.exception("Input pack %s failed", pack_id)
+        fail_brief_pack(
+            pack_id=pack_id, reason=PackError.BUILD, error=f"{type(exc).__name__}: {exc}"[:500]
         )
         return BriefPack.objects.get(pk=pack_id)
     storage = BriefPack._meta.get_field("pdf").storage
     name = storage.save(
-        pack_upload_to(pack, f"input-pack-{pack.pk}-{generated.content_hash[:10]}.pdf"),
-        ContentFile(generated.pdf),
+        pack_upload_to(pack, f"input-pack-{pack.pk}-{pack.content_hash[:10]}.pdf"),
+        ContentFile(merged.pdf),
     )
+    started = pack.started_at or timezone.now()
     done = BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
         status=PackStatus.DONE,
         pdf=name,
         progress=100,
         stage=PackStage.READY,
         stage_params={},
-        page_count=generated.page_count,
-        intervention_count=generated.intervention_count,
-        content_hash=generated.content_hash,
-        render_seconds=round(generated.seconds, 3),
+        page_count=merged.page_count,
+        render_seconds=round((timezone.now() - started).total_seconds(), 3),
         finished_at=timezone.now(),
         error="",
     )
     if not done:  # failed or re-queued meanwhile: keep no orphan file
         storage.delete(name)
+    PackPart.objects.filter(pack_id=pack_id, is_contents=True).update(
+        status=PartStatus.DONE, finished_at=timezone.now()
+    )
     return BriefPack.objects.get(pk=pack_id)
+
+
+def delete_unused_pack_parts(*, now: datetime | None = None) -> int:
+    """Delete the stored section files no pack has used for PACK_PART_KEEP_DAYS days (and
+    files no pack ever recorded, once as old). Returns how many sections were deleted."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.PACK_PART_KEEP_DAYS)
+    recent = set(PackPart.objects.filter(used_at__gte=since).values_list("cache_key", flat=True))
+    deleted = 0
+    for cache_key in stored_part_keys() - recent:
+        if part_stored_since(cache_key) is None or part_stored_since(cache_key) < since:
+            delete_part(cache_key)
+            deleted += 1
+    return deleted
 
 
 def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
@@ -469,6 +688,7 @@ def requeue_stuck_packs(*, now: datetime | None = None) -> int:
     handled = 0
     for pack_id in BriefPack.objects.filter(_lost(now=now)).values_list("pk", flat=True)[:200]:
         handled += requeue_lost_pack(pack_id=pack_id, now=now)
+    handled += requeue_lost_parts(now=now)
     for pack_id in BriefPack.objects.filter(
         status=PackStatus.QUEUED, enqueued_at__isnull=True
     ).values_list("pk", flat=True)[:200]:
@@ -476,6 +696,27 @@ def requeue_stuck_packs(*, now: datetime | None = None) -> int:
             if BriefPack.objects.filter(pk=pack_id, enqueued_at__isnull=True).exists():
                 schedule_build(pack_id=pack_id)
                 handled += 1
+    return handled
+
+
+def requeue_lost_parts(*, now: datetime | None = None) -> int:
+    """Send again the sections of running packs whose worker was lost (silent for
+    PACK_STALE_AFTER seconds) while the pack lives on other workers; a section lost
+    PACK_PART_MAX_ATTEMPTS times fails its pack. Returns how many sections were handled."""
+    now = now or timezone.now()
+    silent_since = now - timedelta(seconds=settings.PACK_STALE_AFTER)
+    lost = PackPart.objects.filter(
+        status=PartStatus.RUNNING, pack__status=PackStatus.RUNNING, heartbeat_at__lt=silent_since
+    )
+    handled = 0
+    for part in lost[:200]:
+        if part.attempts >= settings.PACK_PART_MAX_ATTEMPTS:
+            _fail_part(part=part, error=_("its worker was lost"))
+        elif PackPart.objects.filter(pk=part.pk, status=PartStatus.RUNNING).update(
+            status=PartStatus.PENDING
+        ):
+            dispatch_pack_part(part_id=part.pk)
+        handled += 1
     return handled
 
 

@@ -7,11 +7,13 @@ from django.utils import translation
 
 from core.outbox import claim_message
 
-from .models import PolicyBrief
+from .models import PackPart, PolicyBrief
 from .services import (
     build_brief_pack,
     claim_brief_pack,
+    delete_unused_pack_parts,
     keep_pack_alive,
+    lay_out_pack_part,
     requeue_stuck_packs,
     send_brief_email,
 )
@@ -19,7 +21,8 @@ from .services import (
 
 @shared_task(name="briefs.tasks.task_build_brief_pack")
 def task_build_brief_pack(outbox_id: int | None = None, *, pack_id: int) -> None:
-    """Build one queued pack in English, refreshing its heartbeat meanwhile.
+    """Plan one queued pack in English and send its sections to the workers, refreshing its
+    heartbeat meanwhile (see `build_brief_pack`).
 
     A delivery whose outbox message or pack another delivery already claimed does nothing.
     The outbox message is done once the pack is claimed: from then on the pack's own
@@ -29,7 +32,27 @@ def task_build_brief_pack(outbox_id: int | None = None, *, pack_id: int) -> None
         if not claimed or not claim_brief_pack(pack_id=pack_id):
             return
     with translation.override("en"), keep_pack_alive(pack_id=pack_id):
-        build_brief_pack(pack_id=pack_id)
+        build_brief_pack(pack_id=pack_id, fan_out=True)
+
+
+@shared_task(name="briefs.tasks.task_lay_out_pack_part")
+def task_lay_out_pack_part(*, part_id: int) -> bool:
+    """Lay out one section of a pack in English, refreshing the pack's and the section's
+    heartbeat meanwhile; the last section merges the pack (see `lay_out_pack_part`).
+
+    A duplicate delivery, or one for a section already laid out, does nothing.
+    """
+    pack_id = PackPart.objects.filter(pk=part_id).values_list("pack_id", flat=True).first()
+    if pack_id is None:
+        return False
+    with translation.override("en"), keep_pack_alive(pack_id=pack_id, part_id=part_id):
+        return lay_out_pack_part(part_id=part_id)
+
+
+@shared_task(name="briefs.tasks.task_delete_unused_pack_parts")
+def task_delete_unused_pack_parts() -> int:
+    """Delete the stored sections no pack used for PACK_PART_KEEP_DAYS days (daily)."""
+    return delete_unused_pack_parts()
 
 
 @shared_task(name="briefs.tasks.task_requeue_stuck_packs")

@@ -25,3 +25,10 @@ def breakable(value) -> str:
     The result is a plain string, so autoescaping still applies to it.
     """
     return LONG_TOKEN.sub(_split, str(value))
+
+
+@register.filter
+def page_of(pages: dict, anchor: str) -> str:
+    """The page number of `anchor` in a contents laid out apart from its targets ("" when
+    unknown)."""
+    return str(pages.get(anchor, ""))

@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefs.tasks.task_requeue_stuck_packs",
         "schedule": env.float("PACK_REQUEUE_INTERVAL", default=30.0),
     },
+    "delete-unused-pack-parts": {
+        "task": "briefs.tasks.task_delete_unused_pack_parts",
+        "schedule": 24 * 3600.0,
+    },
     "purge-personal-data": {
         "task": "listening.tasks.task_purge_personal_data",
         "schedule": 24 * 3600.0,
@@ -366,3 +370,12 @@ LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=1000)
 # How long each web process reuses a session's live version before reading it again: a change
 # reaches viewers at most this much later, and polls cost a few queries a second in all.
 LIVE_POLL_CACHE_SECONDS = env.float("LIVE_POLL_CACHE_SECONDS", default=0.25)
+# The pack is laid out section by section: a theme with more inputs than this is split by
+# region; each section's PDF is kept in private storage and reused while unchanged, and
+# deleted once no pack has used it for PACK_PART_KEEP_DAYS days.
+PACK_SECTION_MAX_INPUTS = env.int("PACK_SECTION_MAX_INPUTS", default=40)
+PACK_PART_KEEP_DAYS = env.int("PACK_PART_KEEP_DAYS", default=30)
+# Processes laying out sections when the pack is built without a worker (the command line).
+PACK_LOCAL_PROCESSES = env.int("PACK_LOCAL_PROCESSES", default=2)
+# A section that fails this many times fails its pack.
+PACK_PART_MAX_ATTEMPTS = env.int("PACK_PART_MAX_ATTEMPTS", default=3)

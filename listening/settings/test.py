@@ -37,3 +37,4 @@ if not REDIS_URL:
             "control_folder": str(TEST_TMP_DIR / "control"),
         }
     )
+PACK_LOCAL_PROCESSES = 1

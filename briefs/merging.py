@@ -1,0 +1,166 @@
+"""Merge the PDFs of a pack's sections into one file a reader cannot tell from a single
+document: continuous pages with "Page X of Y" laid over each, working links, one outline, one
+structure tree (the tagging for screen readers), the title, author and language, and each
+font file embedded once.
+
+pikepdf (qpdf) does the work: pages are copied with their content streams as they are
+(compressed), and the page numbers are laid over each page as a form XObject, so the merged
+file stays about the size of the single document.
+"""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation
+
+FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+@dataclass
+class MergePart:
+    """One laid-out section: its PDF and its recorded layout (see `rendering.RenderedPart`)."""
+
+    pdf: bytes
+    layout: dict
+
+
+def _struct_root(pdf: pikepdf.Pdf):
+    return pdf.Root.get("/StructTreeRoot")
+
+
+def _document_element(root) -> pikepdf.Dictionary:
+    kids = root.K
+    return kids[0] if isinstance(kids, pikepdf.Array) else kids
+
+
+def _nums(parent_tree) -> list:
+    """The flat [key, value, …] list of a number tree."""
+    if "/Nums" in parent_tree:
+        return list(parent_tree.Nums)
+    found = []
+    for kid in parent_tree.get("/Kids", []):
+        found += _nums(kid)
+    return found
+
+
+def _merge_structure(merged: pikepdf.Pdf, part: pikepdf.Pdf, first_page: int) -> None:
+    """Append the structure tree of `part` (whose pages are already copied into `merged`,
+    from `first_page` on) to the merged one, its parent-tree keys moved past those in use."""
+    root = _struct_root(merged)
+    theirs = _struct_root(part)
+    if root is None or theirs is None:
+        return
+    offset = int(root.get("/ParentTreeNextKey", 0))
+    copied = merged.copy_foreign(theirs)
+    document = _document_element(root)
+    their_document = _document_element(copied)
+    for kid in list(their_document.K):
+        if isinstance(kid, pikepdf.Dictionary):
+            kid.P = document
+        document.K.append(kid)
+    nums = _nums(root.ParentTree)
+    their_nums = _nums(copied.ParentTree)
+    for index in range(0, len(their_nums), 2):
+        nums += [int(their_nums[index]) + offset, their_nums[index + 1]]
+    root.ParentTree = merged.make_indirect(Dictionary(Nums=Array(nums)))
+    root.ParentTreeNextKey = offset + int(copied.get("/ParentTreeNextKey", len(their_nums) // 2))
+    for page in merged.pages[first_page:]:
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation:
+                annotation.StructParent = int(annotation.StructParent) + offset
+
+
+def _dedupe_fonts(merged: pikepdf.Pdf) -> None:
+    """Point every font descriptor at one copy of each identical embedded font file."""
+    seen: dict[str, pikepdf.Object] = {}
+    for obj in merged.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != Name.FontDescriptor:
+            continue
+        for key in FONT_FILES:
+            stream = obj.get(key)
+            if stream is None:
+                continue
+            digest = hashlib.sha256(stream.read_raw_bytes()).hexdigest()
+            if digest in seen:
+                obj[key] = seen[digest]
+            else:
+                seen[digest] = stream
+
+
+def _outline_items(merged: pikepdf.Pdf, tree: list) -> list[OutlineItem]:
+    items = []
+    for label, (page, x, y), children, state in tree:
+        item = OutlineItem(
+            label,
+            destination=page,
+            page_location=PageLocation.XYZ,
+            left=x,
+            top=y,
+            zoom=0,
+        )
+        item.children.extend(_outline_items(merged, children))
+        item.is_closed = state == "closed"
+        items.append(item)
+    return items
+
+
+def merge_pack(
+    *, parts: list[MergePart], numbers: bytes, outline: list, anchors: dict[str, list]
+) -> bytes:
+    """One PDF of `parts` in order, with page i of `numbers` laid over page i.
+
+    `outline` is the nested outline of the whole pack and `anchors` maps each anchor to
+    `[page, x, y]` in the whole pack (both from the sections' layouts). The first part gives
+    the document its catalog: language, title and author, viewer preferences, metadata.
+    """
+    merged = pikepdf.open(io.BytesIO(parts[0].pdf))
+    opened = []
+    for part in parts[1:]:
+        pdf = pikepdf.open(io.BytesIO(part.pdf))
+        opened.append(pdf)
+        first_page = len(merged.pages)
+        merged.pages.extend(pdf.pages)
+        _merge_structure(merged, pdf, first_page)
+
+    pages = merged.pages
+    # Links point at the page and place of their target in the merged pack.
+    destinations = Dictionary()
+    names = []
+    for name in sorted(anchors):
+        page, x, y = anchors[name]
+        names += [pikepdf.String(name), Array([pages[page].obj, Name.XYZ, x, y, 0])]
+    for page in pages:
+        for annotation in page.obj.get("/Annots", []):
+            target = annotation.get("/Dest")
+            if annotation.get("/Subtype") != Name.Link or not isinstance(target, pikepdf.String):
+                continue
+            found = anchors.get(str(target))
+            if found is not None:
+                annotation.Dest = Array([pages[found[0]].obj, Name.XYZ, found[1], found[2], 0])
+    destinations.Names = Array(names)
+    merged.Root.Names = Dictionary(Dests=merged.make_indirect(destinations))
+
+    if "/Outlines" in merged.Root:
+        del merged.Root["/Outlines"]
+    with merged.open_outline() as pdf_outline:
+        pdf_outline.root.extend(_outline_items(merged, outline))
+
+    stamps = pikepdf.open(io.BytesIO(numbers))
+    for index, page in enumerate(pages):
+        page.add_overlay(stamps.pages[index])
+
+    _dedupe_fonts(merged)
+    output = io.BytesIO()
+    merged.save(
+        output,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        fix_metadata_version=False,
+    )
+    for pdf in [*opened, stamps, merged]:
+        pdf.close()
+    return output.getvalue()
