@@ -8,11 +8,16 @@ pikepdf (qpdf) does the work: pages are copied with their content streams as the
 file stays about the size of the single document.
 """
 
+import functools
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
+from fontTools import subset
+from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation
 
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
@@ -91,6 +96,90 @@ def _dedupe_fonts(merged: pikepdf.Pdf) -> None:
                 seen[digest] = stream
 
 
+def _glyph_ids(widths) -> set[int]:
+    """The glyphs a CID font's /W array gives widths for (its CIDs are glyph ids)."""
+    found: set[int] = set()
+    if widths is None:
+        return found
+    items = list(widths)
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        if index + 1 < len(items) and isinstance(items[index + 1], pikepdf.Array):
+            found.update(range(first, first + len(items[index + 1])))
+            index += 2
+        else:
+            found.update(range(first, int(items[index + 1]) + 1))
+            index += 3
+    return found
+
+
+@functools.cache
+def _font_files_by_name(font_files: tuple[Path, ...]) -> dict[str, Path]:
+    names = {}
+    for path in font_files:
+        with TTFont(path, lazy=True) as font:
+            names[font["name"].getDebugName(6)] = path
+    return names
+
+
+def _subset(path: Path, glyph_ids: set[int]) -> bytes:
+    """The font at `path` cut down to `glyph_ids`, each glyph keeping its id."""
+    options = subset.Options(
+        retain_gids=True,
+        hinting=False,
+        notdef_outline=True,
+        name_IDs=["*"],
+        layout_features=[],
+        drop_tables=["GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH"],
+    )
+    options.ignore_missing_glyphs = True
+    with TTFont(path) as font:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=sorted(glyph_ids | {0}))
+        subsetter.subset(font)
+        output = io.BytesIO()
+        font.save(output)
+    return output.getvalue()
+
+
+def _share_fonts(merged: pikepdf.Pdf, font_files: tuple[Path, ...]) -> None:
+    """Embed each font once: every section embeds its own subset of a font, so the subsets of
+    one font are replaced by one subset of the shipped font holding every glyph any section
+    uses (glyph ids are kept, so the pages need no change)."""
+    descriptors: dict[str, list] = {}
+    glyphs: dict[str, set[int]] = {}
+    for obj in merged.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Subtype") != Name.CIDFontType2:
+            continue
+        descriptor = obj.get("/FontDescriptor")
+        if (
+            descriptor is None
+            or "/FontFile2" not in descriptor
+            or obj.get("/CIDToGIDMap", Name.Identity) != Name.Identity
+        ):
+            continue
+        name = str(descriptor.FontName).split("+", 1)[-1]
+        descriptors.setdefault(name, []).append(descriptor)
+        glyphs.setdefault(name, set()).update(_glyph_ids(obj.get("/W")))
+    originals = _font_files_by_name(font_files)
+    for name, found in descriptors.items():
+        if len({descriptor.FontFile2.objgen for descriptor in found}) < 2:
+            continue
+        with TTFont(io.BytesIO(found[0].FontFile2.read_bytes()), lazy=True) as font:
+            original = originals.get(font["name"].getDebugName(6))
+        if original is None:
+            continue
+        data = _subset(original, glyphs[name])
+        stream = pikepdf.Stream(merged, zlib.compress(data))
+        stream.Filter = Name.FlateDecode
+        stream.Length1 = len(data)
+        for descriptor in found:
+            descriptor.FontFile2 = stream
+            if "/CIDSet" in descriptor:
+                del descriptor["/CIDSet"]
+
+
 def _outline_items(merged: pikepdf.Pdf, tree: list) -> list[OutlineItem]:
     items = []
     for label, (page, x, y), children, state in tree:
@@ -109,13 +198,19 @@ def _outline_items(merged: pikepdf.Pdf, tree: list) -> list[OutlineItem]:
 
 
 def merge_pack(
-    *, parts: list[MergePart], numbers: bytes, outline: list, anchors: dict[str, list]
+    *,
+    parts: list[MergePart],
+    numbers: bytes,
+    outline: list,
+    anchors: dict[str, list],
+    font_files: tuple[Path, ...] = (),
 ) -> bytes:
     """One PDF of `parts` in order, with page i of `numbers` laid over page i.
 
     `outline` is the nested outline of the whole pack and `anchors` maps each anchor to
     `[page, x, y]` in the whole pack (both from the sections' layouts). The first part gives
     the document its catalog: language, title and author, viewer preferences, metadata.
+    `font_files` are the fonts the sections were laid out with.
     """
     merged = pikepdf.open(io.BytesIO(parts[0].pdf))
     opened = []
@@ -153,6 +248,7 @@ def merge_pack(
     for index, page in enumerate(pages):
         page.add_overlay(stamps.pages[index])
 
+    _share_fonts(merged, font_files)
     _dedupe_fonts(merged)
     output = io.BytesIO()
     merged.save(

@@ -416,6 +416,7 @@ def merge_pack_parts(
         numbers=numbers,
         outline=build_outline(bookmarks),
         anchors=anchors,
+        font_files=tuple(sorted((ASSETS_DIR / "fonts").glob("*.ttf"))),
     )
     return MergedPack(pdf=pdf, page_count=first_page)
 
