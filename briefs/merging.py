@@ -180,6 +180,18 @@ def _share_fonts(merged: pikepdf.Pdf, font_files: tuple[Path, ...]) -> None:
                 del descriptor["/CIDSet"]
 
 
+# The page number is a pagination artifact (PDF/UA): not content a screen reader reads.
+OVERLAY = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q /%s Do Q EMC"
+
+
+def _lay_over(merged: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page) -> None:
+    """Draw `stamp` (a page of the same size) over `page` as a form XObject, marked as a
+    pagination artifact."""
+    form = merged.copy_foreign(stamp.as_form_xobject())
+    name = page.add_resource(form, Name.XObject, prefix="Fxo")
+    page.contents_add(pikepdf.Stream(merged, OVERLAY % str(name)[1:].encode()), prepend=False)
+
+
 def _outline_items(merged: pikepdf.Pdf, tree: list) -> list[OutlineItem]:
     items = []
     for label, (page, x, y), children, state in tree:
@@ -246,7 +258,7 @@ def merge_pack(
 
     stamps = pikepdf.open(io.BytesIO(numbers))
     for index, page in enumerate(pages):
-        page.add_overlay(stamps.pages[index])
+        _lay_over(merged, page, stamps.pages[index])
 
     _share_fonts(merged, font_files)
     _dedupe_fonts(merged)

@@ -409,7 +409,8 @@ def merge_pack_parts(
     numbers = render_page_numbers(
         html=render_to_string(
             "briefs/pdf/page_numbers.html", {**frame, "kinds": _page_kinds(laid_out)}
-        )
+        ),
+        total=first_page,
     )
     pdf = merge_pack(
         parts=[MergePart(pdf=r.pdf, layout=r.layout) for _i, r in laid_out],

@@ -166,13 +166,13 @@ def render_pdf_plain(*, html: str) -> bytes:
 # section is laid out, so the numbers are laid out afterwards (`render_page_numbers`).
 # (A user stylesheet: its declarations win over the pack's only when important.)
 PART_CSS = "@page { @bottom-right { content: none !important; } }"
-# Only the page numbers: the other margin boxes keep their room (so "Page X of Y" sits where
-# it sits in the single document) but draw nothing.
+# Only the page numbers (right-aligned in the bottom-right box, so they sit where they sit in
+# the single document whatever the other boxes hold).
 NUMBERS_CSS = """
 @page {
-  @top-left { visibility: hidden !important; }
-  @top-right { visibility: hidden !important; }
-  @bottom-left { visibility: hidden !important; }
+  @top-left { content: none !important; }
+  @top-right { content: none !important; }
+  @bottom-left { content: none !important; }
 }
 .numbered-page { break-after: page !important; }
 .numbered-page:last-child { break-after: auto !important; }
@@ -258,15 +258,21 @@ def render_part(
     return RenderedPart(pdf=pdf, layout=layout, layout_seconds=layout_seconds)
 
 
-def render_page_numbers(*, html: str) -> bytes:
+def render_page_numbers(*, html: str, total: int) -> bytes:
     """Lay out the pack's page numbers alone (see templates/briefs/pdf/page_numbers.html): one
     page per page of the pack, of its size, holding only its "Page X of Y", to be laid over
-    the merged page."""
+    the merged page. The total is given, which spares WeasyPrint laying the pages out twice
+    to count them."""
+    total_css = (
+        '@page { @bottom-right { content: "Page " counter(page) " of %d" !important; } }' % total
+    )
+    stylesheets = [weasyprint.CSS(string=NUMBERS_CSS), weasyprint.CSS(string=total_css)]
     with _page_progress(None):
         document = weasyprint.HTML(
             string=html, base_url=BASE_URL, url_fetcher=PackURLFetcher(), media_type="print"
-        ).render(presentational_hints=False, stylesheets=[weasyprint.CSS(string=NUMBERS_CSS)])
-        return document.write_pdf(**WRITE_OPTIONS)
+        ).render(presentational_hints=False, stylesheets=stylesheets)
+        # Untagged: the merge marks the numbers as a pagination artifact where it lays them.
+        return document.write_pdf(attachments=[], pdf_forms=False, custom_metadata=False)
 
 
 def build_outline(bookmarks: list[list]) -> list:

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from briefs.pipeline import generate_pack_pdf
 from briefs.rendering import ASSETS_DIR, PackURLFetcher, RefusedURL, render_pdf
-from briefs.sections import build_entry, build_theme_section
+from briefs.sections import build_entry, build_theme_sections
 from briefs.selectors import PackFilters, get_pack_inputs
 from tests.helpers import pdf_text
 
@@ -52,8 +52,12 @@ def render_theme_html(inputs, intervention, text: str) -> str:
     intervention.body = text
     intervention.credit_organization = text
     entry = build_entry(intervention)
-    section = build_theme_section(
-        theme=intervention.primary_theme, entries=[entry], regions=inputs.regions, number=1
+    [section] = build_theme_sections(
+        theme=intervention.primary_theme,
+        entries=[entry],
+        regions=inputs.regions,
+        number=1,
+        max_inputs=40,
     )
     return str(section.render())
 
