@@ -189,6 +189,8 @@ class PackPart(models.Model):
     # The section's complete HTML, until it is laid out (the contents' keeps placeholders for
     # the page numbers).
     html = models.TextField(_("HTML"), blank=True)
+    # The contents' row: what the page numbers' document shows besides them (the filter).
+    frame = models.JSONField(_("frame"), default=dict, blank=True)
     reused = models.BooleanField(_("reused"), default=False)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

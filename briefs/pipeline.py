@@ -112,9 +112,10 @@ class ComposedPack:
 class PlannedPart:
     """One section of a pack to lay out as a PDF of its own.
 
-    `cache_key` names its stored PDF: the section's digest, the frame around it, the template
-    and CSS version, the language and the WeasyPrint version. The contents' `html` holds
-    placeholders for the page numbers, filled in once every other section is laid out.
+    `cache_key` names its stored PDF: the section's digest, the template and CSS version, the
+    language and the WeasyPrint version (and for the cover, the document's title). The
+    contents' `html` holds placeholders for the page numbers, filled in once every other
+    section is laid out.
     """
 
     position: int
@@ -144,6 +145,14 @@ class PackPlan:
         """The part's complete HTML; the contents' with page-number placeholders."""
         context = {"toc_pages": PagePlaceholders()} if part.is_contents else {}
         return part.render_html(frame=self.frame, generated_at=self.generated_at, **context)
+
+    @property
+    def numbers_frame(self) -> dict:
+        """What the page numbers' document shows besides them (JSON-able)."""
+        return {
+            "scope": self.frame["scope"],
+            "document_title": str(self.frame["document_title"]),
+        }
 
 
 class PagePlaceholders(dict):
@@ -195,13 +204,16 @@ def plan_pack(
     sections = build_sections(inputs=inputs)
     prepare_sections(sections=sections, generated_at=now)
     frame = document_frame(inputs=inputs, sections=sections)
-    version = [template_version(), translation.get_language(), WEASYPRINT_VERSION, frame]
+    version = [template_version(), translation.get_language(), WEASYPRINT_VERSION]
     parts = [
         PlannedPart(
             position=position,
             key=section.key,
             title=str(section.title),
-            cache_key=digest_of([section.digest, *version]),
+            # The frame shows only in the metadata, which the merged pack takes from the cover.
+            cache_key=digest_of(
+                [section.digest, *version, frame if section.key == "cover" else None]
+            ),
             is_contents=section.is_contents,
             section=section,
         )
@@ -369,7 +381,8 @@ def merge_pack_parts(
     on_contents: Callable[[RenderedPart], None] | None = None,
 ) -> MergedPack:
     """Lay out the contents with the page numbers of the other sections (all laid out), then
-    the page numbers of the whole pack, and merge everything into one PDF."""
+    the page numbers of the whole pack with the running header's filter (`frame`, see
+    `PackPlan.numbers_frame`), and merge everything into one PDF."""
     contents_pages = 1
     contents_index = next(i for i, (info, _r) in enumerate(parts) if info.is_contents)
     contents_info = parts[contents_index][0]
@@ -492,7 +505,7 @@ def generate_pack_pdf(
             )
             for part in plan.parts
         ],
-        frame=plan.frame,
+        frame=plan.numbers_frame,
     )
     finished = time.perf_counter()
     return GeneratedPack(

@@ -162,15 +162,20 @@ def render_pdf_plain(*, html: str) -> bytes:
     )
 
 
-# A section laid out on its own leaves out "Page X of Y": the total is known only once every
-# section is laid out, so the numbers are laid out afterwards (`render_page_numbers`).
+# A section laid out on its own leaves out "Page X of Y", since the total is known only once
+# every section is laid out, and the pack's filter in the running header, so that packs of
+# other filters can reuse it: both are laid out afterwards (`render_page_numbers`).
 # (A user stylesheet: its declarations win over the pack's only when important.)
-PART_CSS = "@page { @bottom-right { content: none !important; } }"
-# Only the page numbers (right-aligned in the bottom-right box, so they sit where they sit in
-# the single document whatever the other boxes hold).
-NUMBERS_CSS = """
+PART_CSS = """
 @page {
   @top-left { content: none !important; }
+  @bottom-right { content: none !important; }
+}
+"""
+# Only the page numbers and the left running header (the boxes sit where they sit in the
+# single document whatever the other boxes hold: left- and right-aligned).
+NUMBERS_CSS = """
+@page {
   @top-right { content: none !important; }
   @bottom-left { content: none !important; }
 }
@@ -264,7 +269,9 @@ def render_page_numbers(*, html: str, total: int) -> bytes:
     the merged page. The total is given, which spares WeasyPrint laying the pages out twice
     to count them."""
     total_css = (
-        '@page { @bottom-right { content: "Page " counter(page) " of %d" !important; } }' % total
+        '@page { @bottom-right { content: "Page " counter(page) " of '
+        + str(total)
+        + '" !important; } }'
     )
     stylesheets = [weasyprint.CSS(string=NUMBERS_CSS), weasyprint.CSS(string=total_css)]
     with _page_progress(None):

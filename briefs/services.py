@@ -352,6 +352,7 @@ def build_brief_pack(
                     reused=bool(stored),
                     page_count=stored["pages"] if stored else None,
                     html="" if stored else plan.html_of(part),
+                    frame=plan.numbers_frame if part.is_contents else {},
                 )
             )
     except SoftTimeLimitExceeded:
@@ -505,7 +506,9 @@ def merge_brief_pack(*, pack_id: int) -> BriefPack:
     parts = list(PackPart.objects.filter(pack_id=pack_id).order_by("position"))
     try:
         laid_out = []
+        frame = {}
         for part in parts:
+            frame = frame or part.frame
             rendered = None
             if not part.is_contents:
                 rendered = load_part(part.cache_key)
@@ -513,7 +516,7 @@ def merge_brief_pack(*, pack_id: int) -> BriefPack:
                     raise FileNotFoundError(f"section {part.key} is not stored")
             info = PlannedPartInfo(key=part.key, is_contents=part.is_contents, html=part.html)
             laid_out.append((info, rendered))
-        merged = merge_pack_parts(parts=laid_out, frame={})
+        merged = merge_pack_parts(parts=laid_out, frame=frame)
     except SoftTimeLimitExceeded:
         _fail_time_limit(pack_id)
         return BriefPack.objects.get(pk=pack_id)

@@ -19,10 +19,11 @@ from .services import (
 )
 
 
-@shared_task(name="briefs.tasks.task_build_brief_pack")
-def task_build_brief_pack(outbox_id: int | None = None, *, pack_id: int) -> None:
+@shared_task(bind=True, name="briefs.tasks.task_build_brief_pack")
+def task_build_brief_pack(self, outbox_id: int | None = None, *, pack_id: int) -> None:
     """Plan one queued pack in English and send its sections to the workers, refreshing its
-    heartbeat meanwhile (see `build_brief_pack`).
+    heartbeat meanwhile (see `build_brief_pack`); called as a function, outside a worker, it
+    lays the sections out itself.
 
     A delivery whose outbox message or pack another delivery already claimed does nothing.
     The outbox message is done once the pack is claimed: from then on the pack's own
@@ -32,7 +33,7 @@ def task_build_brief_pack(outbox_id: int | None = None, *, pack_id: int) -> None
         if not claimed or not claim_brief_pack(pack_id=pack_id):
             return
     with translation.override("en"), keep_pack_alive(pack_id=pack_id):
-        build_brief_pack(pack_id=pack_id, fan_out=True)
+        build_brief_pack(pack_id=pack_id, fan_out=not self.request.called_directly)
 
 
 @shared_task(name="briefs.tasks.task_lay_out_pack_part")

@@ -123,7 +123,7 @@ def test_links_go_to_the_page_of_their_target(both):
     pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
     reader = PdfReader(io.BytesIO(sectioned.pdf))
     followed = {}
-    for index, page in enumerate(pdf.pages):
+    for page in pdf.pages:
         for annotation in page.obj.get("/Annots", []):
             if annotation.get("/Subtype") != "/Link":
                 continue
