@@ -181,15 +181,19 @@ def _share_fonts(merged: pikepdf.Pdf, font_files: tuple[Path, ...]) -> None:
 
 
 # The page number is a pagination artifact (PDF/UA): not content a screen reader reads.
-OVERLAY = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q /%s Do Q EMC"
+ARTIFACT = b"Q\n/Artifact <</Type /Pagination>> BDC\n%s\nEMC\n"
 
 
-def _lay_over(merged: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page) -> None:
+def _lay_over(merged: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page, opening) -> None:
     """Draw `stamp` (a page of the same size) over `page` as a form XObject, marked as a
-    pagination artifact."""
+    pagination artifact. The page's own streams stay as they are (compressed), between
+    `opening` (a shared "q") and the stream that restores the state and draws the stamp."""
     form = merged.copy_foreign(stamp.as_form_xobject())
     name = page.add_resource(form, Name.XObject, prefix="Fxo")
-    page.contents_add(pikepdf.Stream(merged, OVERLAY % str(name)[1:].encode()), prepend=False)
+    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
+    contents = page.obj.Contents
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    page.obj.Contents = Array([opening, *streams, pikepdf.Stream(merged, ARTIFACT % placement)])
 
 
 def _outline_items(merged: pikepdf.Pdf, tree: list) -> list[OutlineItem]:
@@ -257,8 +261,9 @@ def merge_pack(
         pdf_outline.root.extend(_outline_items(merged, outline))
 
     stamps = pikepdf.open(io.BytesIO(numbers))
+    opening = merged.make_indirect(pikepdf.Stream(merged, b"q\n"))
     for index, page in enumerate(pages):
-        _lay_over(merged, page, stamps.pages[index])
+        _lay_over(merged, page, stamps.pages[index], opening)
 
     _share_fonts(merged, font_files)
     _dedupe_fonts(merged)
