@@ -470,7 +470,7 @@ def generate_pack_pdf(
             missing.append(part)
         else:
             rendered[part.position] = stored
-    total = len(plan.parts)
+    total = len(plan.parts) - 1  # the contents is laid out at the merge
     low, high = PROGRESS_LAYOUT
 
     def done(part: PlannedPart, result: RenderedPart) -> None:
@@ -520,7 +520,7 @@ def generate_pack_pdf(
             "layout": laid_out - planned,
             "merge": finished - laid_out,
             "laid_out": len(missing),
-            "reused": total - 1 - len(missing),
+            "reused": total - len(missing),
         },
     )
 

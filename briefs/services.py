@@ -394,7 +394,8 @@ def dispatch_pack_part(*, part_id: int, countdown: float = 0) -> None:
 
 
 def _report_parts(*, pack_id: int, progress: "PackProgress") -> None:
-    parts = PackPart.objects.filter(pack_id=pack_id)
+    # The contents is laid out at the merge.
+    parts = PackPart.objects.filter(pack_id=pack_id, is_contents=False)
     total = parts.count()
     done = parts.filter(status=PartStatus.DONE).count()
     low, high = PROGRESS_LAYOUT

@@ -31,7 +31,7 @@ def test_command_writes_the_pack_with_progress(tmp_path, pack_session, approved)
     assert "Sentinelcommanddropped" not in text
     lines = stdout.getvalue().splitlines()
     assert lines[0] == "[  2%] collecting inputs"
-    assert "[ 92%] writing PDF" in lines
+    assert "[ 92%] merging the sections into one PDF" in lines
     assert lines[-1].startswith(f"[100%] {output}: ")
     assert "1 interventions" in lines[-1]
 
