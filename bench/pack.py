@@ -6,6 +6,13 @@ spread over themes and regions), then builds the pack through `build_brief_pack`
 the Celery task calls. It prints N, pages, the build's seconds, the seconds WeasyPrint alone
 takes to lay out and write the same final HTML in the same process (the floor), their ratio,
 the database queries of the build and the process's peak memory.
+
+At the largest size it then measures the pack laid out section by section on the workers, in
+the same run: a Celery worker with two processes (on a throwaway filesystem broker, database
+and private storage) builds the pack from scratch, then again after one more input is approved
+(only the changed sections are laid out). It prints their wall seconds against the floor's, the
+peak memory of every process, the size of both PDFs, and ends with the line the team tracks:
+`sectioned: parallel_ratio=… incremental_ratio=… peak_worker_mb=… size_ratio=…`.
 """
 
 import gc
@@ -23,6 +30,11 @@ DEFAULT_SIZES = (300, 1000)
 WORDS_PER_INPUT = 300
 TARGET_RATIO = 1.15
 TARGET_MEMORY_MB = 1536
+WORKER_PROCESSES = 2
+TARGET_PARALLEL_RATIO = 0.5
+TARGET_INCREMENTAL_RATIO = 0.1
+TARGET_WORKER_MB = 400
+TARGET_SIZE_RATIO = 1.15
 
 # Words of each language, split when a text is drawn.
 VOCABULARY = {
@@ -178,7 +190,124 @@ def measure_long_token(*, session) -> float:
     return time.process_time() - started
 
 
-def run_one(count: int) -> dict:
+def _peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of a live process (VmHWM), in MB; 0 when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _worker_processes(worker) -> list[int]:
+    try:
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [worker.pid, *map(int, children)]
+
+
+def _wait_for_pack(pack_id: int, worker, peaks: dict[int, float], timeout: float = 1800):
+    """Poll until the pack is done (or failed), recording every worker process's peak memory."""
+    from briefs.models import BriefPack
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in _worker_processes(worker):
+            peaks[pid] = max(peaks.get(pid, 0.0), _peak_rss_mb(pid))
+        status = BriefPack.objects.filter(pk=pack_id).values_list("status", flat=True).first()
+        if status in ("done", "failed"):
+            return BriefPack.objects.get(pk=pack_id)
+        time.sleep(0.05)
+    raise SystemExit(f"The pack {pack_id} took longer than {timeout} s")
+
+
+def measure_sectioned(*, session, folder: Path) -> dict:
+    """Build the pack of `session` on a Celery worker with WORKER_PROCESSES processes: from
+    scratch, then after one more approved input. Returns wall seconds, peaks and the size."""
+    from celery import current_app
+    from django.utils import timezone
+
+    from briefs.models import BriefPack
+    from briefs.selectors import PackFilters
+    from briefs.services import BUILD_TASK
+    from interventions.models import Intervention
+
+    broker = folder / "broker"
+    for name in ("out", "processed", "control"):
+        (broker / name).mkdir(parents=True, exist_ok=True)
+    current_app.conf.broker_transport_options = {
+        "data_folder_in": str(broker / "out"),
+        "data_folder_out": str(broker / "out"),
+        "processed_folder": str(broker / "processed"),
+        "control_folder": str(broker / "control"),
+        "store_processed": False,
+    }
+    env = {
+        **os.environ,
+        "CELERY_BROKER_DIR": str(broker),
+        "CELERY_TASK_SOFT_TIME_LIMIT": "3600",
+        "CELERY_TASK_TIME_LIMIT": "3700",
+    }
+    worker = subprocess.Popen(  # our own Celery app, fixed arguments
+        [sys.executable, "-m", "celery", "-A", "listening", "worker", "--pool", "prefork",
+         "--concurrency", str(WORKER_PROCESSES), "--loglevel", "error", "--without-heartbeat",
+         "--without-mingle", "--without-gossip"],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    peaks: dict[int, float] = {}
+
+    def build() -> tuple[float, BriefPack]:
+        pack = BriefPack.objects.create(
+            session=session, filters=PackFilters().as_json(), status="queued"
+        )
+        started = time.perf_counter()
+        current_app.send_task(BUILD_TASK, kwargs={"pack_id": pack.pk})
+        pack = _wait_for_pack(pack.pk, worker, peaks)
+        if pack.status != "done":
+            raise SystemExit(f"The sectioned pack failed: {pack.error_text}")
+        return time.perf_counter() - started, pack
+
+    try:
+        # Wait until the worker answers (a small pack of another session warms it up too).
+        warm = type(session).objects.create(
+            slug="bench-warm-up", title="Warm up", starts_at=session.starts_at, status="held"
+        )
+        first = Intervention.objects.filter(session=session).order_by("pk").first()
+        Intervention.objects.create(
+            session=warm, reference="LSW-001", kind=first.kind, title="Warm up",
+            body="Warm up é à ñ", language="en", primary_theme=first.primary_theme,
+            status="approved", submitted_at=timezone.now(), decided_at=timezone.now(),
+        )  # fmt: skip
+        warm_pack = BriefPack.objects.create(session=warm, filters=PackFilters().as_json())
+        current_app.send_task(BUILD_TASK, kwargs={"pack_id": warm_pack.pk})
+        _wait_for_pack(warm_pack.pk, worker, {}, timeout=300)
+
+        # The last input is approved only before the rebuild: only its section, the front
+        # matter and the annexes change.
+        last = Intervention.objects.filter(session=session).order_by("pk").last()
+        Intervention.objects.filter(pk=last.pk).update(status="submitted")
+        full_wall, full = build()
+        Intervention.objects.filter(pk=last.pk).update(status="approved", updated_at=timezone.now())
+        rebuild_wall, rebuilt = build()
+    finally:
+        subprocess.run(["kill", "-TERM", f"-{worker.pid}"], check=False)  # its process group
+        worker.wait(timeout=60)
+    laid_out = rebuilt.parts.filter(reused=False).count()
+    return {
+        "sectioned_wall": round(full_wall, 2),
+        "rebuild_wall": round(rebuild_wall, 2),
+        "sectioned_pages": full.page_count,
+        "rebuild_sections": f"{laid_out} of {rebuilt.parts.count()}",
+        "sectioned_bytes": full.pdf.size,
+        "worker_peaks_mb": sorted(round(peak) for peak in peaks.values() if peak),
+    }
+
+
+def run_one(count: int, *, sectioned: bool = False) -> dict:
     """Seed, build and measure in this process (a fresh child of `main`)."""
     folder = Path(tempfile.mkdtemp(prefix="listening-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -210,7 +339,7 @@ def run_one(count: int) -> dict:
         # The floor runs first, on the HTML the build will produce (same inputs, same time).
         html = compose_pack_html(session=session, filters=PackFilters(), now=now).html
         started, started_cpu = time.perf_counter(), time.process_time()
-        render_pdf_plain(html=html)
+        single_bytes = len(render_pdf_plain(html=html))
         floor_wall = time.perf_counter() - started
         floor_seconds = time.process_time() - started_cpu
         del html
@@ -223,8 +352,13 @@ def run_one(count: int) -> dict:
             build_seconds = time.process_time() - started_cpu
         if pack.status != "done":
             raise SystemExit(f"The pack failed: {pack.error}")
+        extra = {}
+        if sectioned:
+            extra = measure_sectioned(session=session, folder=folder)
+            extra["single_bytes"] = single_bytes
         long_token_seconds = measure_long_token(session=session)
     return {
+        **extra,
         "long_token_seconds": round(long_token_seconds, 2),
         "n": count,
         "pages": pack.page_count,
@@ -240,7 +374,7 @@ def run_one(count: int) -> dict:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
-        print(json.dumps(run_one(int(argv[1]))))
+        print(json.dumps(run_one(int(argv[1]), sectioned="--sectioned" in argv)))
         return 0
     sizes = [int(arg) for arg in argv] or list(DEFAULT_SIZES)
     print("Seconds are CPU seconds of this process (wall-clock seconds in brackets): other")
@@ -252,8 +386,9 @@ def main(argv: list[str]) -> int:
     print(header)
     results = []
     for count in sizes:
+        sectioned = ["--sectioned"] if count == max(sizes) else []
         child = subprocess.run(  # our own module, fixed arguments
-            [sys.executable, "-m", "bench.pack", "--one", str(count)],
+            [sys.executable, "-m", "bench.pack", "--one", str(count), *sectioned],
             capture_output=True,
             text=True,
             check=False,
@@ -283,7 +418,45 @@ def main(argv: list[str]) -> int:
         f"peak memory < {TARGET_MEMORY_MB} MB "
         f"({'met' if max(r['peak_mb'] for r in results) < TARGET_MEMORY_MB else 'MISSED'})."
     )
+    print_sectioned(max(results, key=lambda row: row["n"]))
     return 0
+
+
+def print_sectioned(row: dict) -> None:
+    """The sectioned build's table and the line the team tracks."""
+    floor = row["wall_floor"]
+    parallel = row["sectioned_wall"] / floor
+    incremental = row["rebuild_wall"] / floor
+    peak = max(row["worker_peaks_mb"])
+    size = row["sectioned_bytes"] / row["single_bytes"]
+    print(
+        f"\nSectioned pack at N={row['n']} on a worker with {WORKER_PROCESSES} processes "
+        "(wall seconds; the machine's other programs change them):"
+    )
+    print(f"  {'single document, WeasyPrint alone (floor)':<48} {floor:>9.2f} s")
+    print(f"  {'sectioned, from scratch':<48} {row['sectioned_wall']:>9.2f} s")
+    print(
+        f"  {'sectioned, after one more approval':<48} {row['rebuild_wall']:>9.2f} s"
+        f"  ({row['rebuild_sections']} sections laid out)"
+    )
+    print(
+        f"  {'peak memory: worker processes':<48} "
+        + ", ".join(f"{mb} MB" for mb in row["worker_peaks_mb"])
+    )
+    print(f"  {'peak memory: this process (seeding, floor)':<48} {row['peak_mb']:>9} MB")
+    print(
+        f"  {'PDF size: single document / sectioned':<48} {row['single_bytes']:>9} B / "
+        f"{row['sectioned_bytes']} B ({row['sectioned_pages']} pages)"
+    )
+    print(
+        f"Targets: parallel_ratio <= {TARGET_PARALLEL_RATIO}, incremental_ratio <= "
+        f"{TARGET_INCREMENTAL_RATIO}, peak_worker_mb < {TARGET_WORKER_MB}, size_ratio <= "
+        f"{TARGET_SIZE_RATIO}."
+    )
+    print(
+        f"sectioned: parallel_ratio={parallel:.3f} incremental_ratio={incremental:.3f} "
+        f"peak_worker_mb={peak:.0f} size_ratio={size:.3f}"
+    )
 
 
 if __name__ == "__main__":

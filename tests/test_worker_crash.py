@@ -9,7 +9,7 @@ from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 
-from briefs.models import BriefPack
+from briefs.models import BriefPack, PackPart
 from briefs.services import request_brief_pack, requeue_stuck_packs
 from briefs.tasks import task_build_brief_pack
 from core.outbox import relay_outbox
@@ -185,3 +185,65 @@ def test_a_build_past_the_soft_time_limit_fails_cleanly(
     )
     assert not failed.pdf
     assert set(private.rglob("*.pdf")) - before == set()
+
+
+@pytest.mark.services
+def test_a_worker_killed_while_laying_out_a_section_costs_only_the_sections_not_stored(
+    transactional_db, shared_broker, tmp_path
+):
+    """The sections laid out before the kill are stored: the restarted build reuses them."""
+    session = ListeningSessionFactory()
+    for n in range(160):
+        InterventionFactory(
+            session=session, title=f"Input {n}", body="Words on the ground. " * 60,
+            status="approved",
+        )  # fmt: skip
+    user = UserFactory(wg3=True)
+    fast = {"PACK_HEARTBEAT_INTERVAL": "1", "PACK_STALE_AFTER": "5", "PACK_REQUEUE_INTERVAL": "2"}
+
+    worker = start_worker_process(shared_broker, **fast)
+    try:
+        pack = request_brief_pack(session=session, user=user).pack
+        assert relay_outbox().published == 1
+
+        def mid_section() -> bool:
+            parts = PackPart.objects.filter(pack_id=pack.pk)
+            return (
+                parts.filter(status="done", reused=False).exists()
+                and parts.filter(status="running").exists()
+            )
+
+        deadline = time.monotonic() + 120
+        while not mid_section():
+            assert time.monotonic() < deadline, "no section was laid out"
+            time.sleep(0.05)
+    finally:
+        kill(worker)
+    killed_at = timezone.now()
+    stored = set(
+        PackPart.objects.filter(pack_id=pack.pk, status="done", is_contents=False).values_list(
+            "key", flat=True
+        )
+    )
+    assert BriefPack.objects.get(pk=pack.pk).status == "running"
+
+    relay = start_relay(process_env(**shared_broker))
+    worker = start_worker_process(
+        shared_broker, "--beat", "--schedule", str(tmp_path / "schedule"), **fast
+    )
+    try:
+        done = wait_for(pack.pk, lambda p: p.status in ("done", "failed"), timeout=240)
+    finally:
+        kill(worker)
+        stop(relay)
+    assert done.status == "done"
+    # Either the whole build restarted (reusing the stored sections) or the next worker went on
+    # with the sections left (the lost one sent again): the stored ones were not laid out again.
+    not_again = {
+        part.key
+        for part in done.parts.all()
+        if part.reused or (part.finished_at and part.finished_at <= killed_at)
+    }
+    assert stored and stored <= not_again
+    with done.pdf.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from briefs.services import requeue_stuck_packs
 from briefs.tasks import task_build_brief_pack
+from interventions.models import Theme
 from listening.celery import app
 from tests.factories import (
     PASSWORD,
@@ -138,4 +139,54 @@ def test_the_page_of_a_pack_whose_worker_was_lost_says_the_build_restarted(
     )
     assert page.locator("#pack-progress").get_attribute("value") == "35"
     page.screenshot(path=tmp_path / "lost-worker.png", full_page=True)
+    assert console_errors == []
+
+
+def test_the_pack_page_counts_the_sections_laid_out_up_to_100_percent(page, console_errors):
+    session = ListeningSessionFactory(title="Listening on regular pathways")
+    themes = list(Theme.objects.order_by("order")[:3])
+    for n in range(9):
+        InterventionFactory(
+            session=session,
+            status="approved",
+            primary_theme=themes[n % 3],
+            body=f"Sentinelsection{n} " + "Migrants lost their permits when offices closed. " * 60,
+        )
+    user = UserFactory(wg3=True)
+    reset_broker_pools()
+    purge_queue()
+    shown = []
+
+    with (
+        start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30),
+        running_relay(),
+    ):
+        sign_in(page, user.email)
+        page.goto(f"/en/packs/session/{session.slug}/")
+        page.get_by_role("button", name="Build the input pack").click()
+        page.on(
+            "response",
+            lambda response: (
+                shown.append((response.json()["progress"], response.json()["stage"]))
+                if "/status/" in response.url and response.ok
+                else None
+            ),
+        )
+        # The page shows the count as the workers lay the sections out.
+        page.wait_for_function(
+            "() => /laid out [1-5] of 6 sections/.test("
+            "document.querySelector('[data-pack-stage]').textContent)",
+            timeout=120_000,
+        )
+        page.get_by_role("link", name="Download the PDF").wait_for(timeout=180_000)
+        assert page.locator("#pack-progress").get_attribute("value") == "100"
+        assert page.locator("[data-pack-progress]").inner_text() == "100"
+
+    # Cover, key figures, three themes and the annexes; the page said how many were done.
+    counted = [
+        text for _progress, text in shown if re.fullmatch(r"laid out \d of 6 sections", text)
+    ]
+    assert counted
+    progress = [value for value, _text in shown]
+    assert progress == sorted(progress)
     assert console_errors == []
