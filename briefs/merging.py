@@ -11,14 +11,19 @@ file stays about the size of the single document.
 import functools
 import hashlib
 import io
+import logging
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import pikepdf
-from fontTools import subset
-from fontTools.ttLib import TTFont
-from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation
+# pikepdf says at INFO level that it started; only warnings matter here.
+logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
+
+import pikepdf  # noqa: E402
+from fontTools import subset  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
+from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation  # noqa: E402
 
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
@@ -234,7 +239,10 @@ def merge_pack(
         pdf = pikepdf.open(io.BytesIO(part.pdf))
         opened.append(pdf)
         first_page = len(merged.pages)
-        merged.pages.extend(pdf.pages)
+        # Named destinations are rebuilt below for the whole pack.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            merged.pages.extend(pdf.pages)
         _merge_structure(merged, pdf, first_page)
 
     pages = merged.pages
