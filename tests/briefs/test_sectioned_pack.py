@@ -9,6 +9,7 @@ import subprocess
 import pikepdf
 import pytest
 from django.utils import timezone, translation
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from briefs import pipeline
@@ -257,3 +258,24 @@ def test_sections_are_stored_under_their_keys(many):
         generate_pack_pdf(session=many, filters=PackFilters(), now=plan.generated_at)
     stored = stored_part_keys()
     assert {part.cache_key for part in plan.parts if not part.is_contents} <= stored
+
+
+def test_the_pages_look_the_same_as_the_single_document(both, tmp_path):
+    """Every page as an image (cover, contents, headers, footers, the seams between sections):
+    the merged pack draws what the single document draws."""
+    single, sectioned = both
+    images = {}
+    for name, generated in (("single", single), ("sectioned", sectioned)):
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(generated.pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / name)], check=True
+        )
+        images[name] = sorted(tmp_path.glob(f"{name}-*.png"))
+    assert len(images["sectioned"]) == len(images["single"]) == single.page_count
+    differing = []
+    for number, (left, right) in enumerate(zip(images["single"], images["sectioned"], strict=True), 1):
+        with Image.open(left) as a, Image.open(right) as b:
+            if ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None:
+                differing.append(number)
+    assert differing == []
