@@ -274,7 +274,8 @@ def test_the_pages_look_the_same_as_the_single_document(both, tmp_path):
         images[name] = sorted(tmp_path.glob(f"{name}-*.png"))
     assert len(images["sectioned"]) == len(images["single"]) == single.page_count
     differing = []
-    for number, (left, right) in enumerate(zip(images["single"], images["sectioned"], strict=True), 1):
+    pairs = zip(images["single"], images["sectioned"], strict=True)
+    for number, (left, right) in enumerate(pairs, 1):
         with Image.open(left) as a, Image.open(right) as b:
             if ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None:
                 differing.append(number)
