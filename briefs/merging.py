@@ -12,6 +12,7 @@ import functools
 import hashlib
 import io
 import logging
+import re
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -101,24 +102,6 @@ def _dedupe_fonts(merged: pikepdf.Pdf) -> None:
                 seen[digest] = stream
 
 
-def _glyph_ids(widths) -> set[int]:
-    """The glyphs a CID font's /W array gives widths for (its CIDs are glyph ids)."""
-    found: set[int] = set()
-    if widths is None:
-        return found
-    items = list(widths)
-    index = 0
-    while index < len(items):
-        first = int(items[index])
-        if index + 1 < len(items) and isinstance(items[index + 1], pikepdf.Array):
-            found.update(range(first, first + len(items[index + 1])))
-            index += 2
-        else:
-            found.update(range(first, int(items[index + 1]) + 1))
-            index += 3
-    return found
-
-
 @functools.cache
 def _font_files_by_name(font_files: tuple[Path, ...]) -> dict[str, Path]:
     names = {}
@@ -148,41 +131,146 @@ def _subset(path: Path, glyph_ids: set[int]) -> bytes:
     return output.getvalue()
 
 
+def _widths(widths) -> dict[int, object]:
+    """A CID font's /W array as {glyph id: width}."""
+    found: dict[int, object] = {}
+    if widths is None:
+        return found
+    items = list(widths)
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        if index + 1 < len(items) and isinstance(items[index + 1], pikepdf.Array):
+            for offset, width in enumerate(items[index + 1]):
+                found[first + offset] = width
+            index += 2
+        else:
+            for glyph in range(first, int(items[index + 1]) + 1):
+                found[glyph] = items[index + 2]
+            index += 3
+    return found
+
+
+def _width_array(widths: dict[int, object]) -> Array:
+    """{glyph id: width} as a /W array of runs of consecutive glyphs."""
+    result: list = []
+    run: list = []
+    start = previous = None
+    for glyph in sorted(widths):
+        if previous is not None and glyph == previous + 1:
+            run.append(widths[glyph])
+        else:
+            if run:
+                result += [start, Array(run)]
+            start, run = glyph, [widths[glyph]]
+        previous = glyph
+    if run:
+        result += [start, Array(run)]
+    return Array(result)
+
+
+BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+CMAP_HEAD = b"""/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo
+<< /Registry (Adobe)
+/Ordering (UCS)
+/Supplement 0
+>> def
+/CMapName /Adobe-Identity-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<0000> <ffff>
+endcodespacerange
+"""
+CMAP_TAIL = b"""endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end"""
+
+
+def _unicode_map(cmap: bytes) -> dict[bytes, bytes]:
+    """The glyph → text pairs of a ToUnicode CMap written as `bfchar` lines (as WeasyPrint
+    writes them); empty when it holds ranges, which this does not read."""
+    if b"beginbfrange" in cmap:
+        return {}
+    return {
+        glyph.lower(): text
+        for section in cmap.split(b"beginbfchar")[1:]
+        for glyph, text in BFCHAR.findall(section.split(b"endbfchar", 1)[0])
+    }
+
+
+def _cmap(pairs: dict[bytes, bytes]) -> bytes:
+    lines = [CMAP_HEAD]
+    items = sorted(pairs.items())
+    for start in range(0, len(items), 100):
+        chunk = items[start : start + 100]
+        lines.append(b"%d beginbfchar\n" % len(chunk))
+        lines += [b"<%s> <%s>\n" % (glyph, text) for glyph, text in chunk]
+        lines.append(b"endbfchar\n")
+    lines.append(CMAP_TAIL)
+    return b"".join(lines)
+
+
 def _share_fonts(merged: pikepdf.Pdf, font_files: tuple[Path, ...]) -> None:
-    """Embed each font once: every section embeds its own subset of a font, so the subsets of
-    one font are replaced by one subset of the shipped font holding every glyph any section
-    uses (glyph ids are kept, so the pages need no change)."""
-    descriptors: dict[str, list] = {}
-    glyphs: dict[str, set[int]] = {}
+    """Embed each font once: every section embeds its own subset of a font, with its own
+    widths and text map, so the fonts of one face are made to share one subset of the shipped
+    font holding every glyph any section uses (glyph ids are kept, so the pages need no
+    change), one widths array and one text map."""
+    faces: dict[str, list] = {}
     for obj in merged.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Subtype") != Name.CIDFontType2:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Subtype") != Name.Type0:
             continue
-        descriptor = obj.get("/FontDescriptor")
+        descendant = obj.DescendantFonts[0]
+        descriptor = descendant.get("/FontDescriptor")
         if (
             descriptor is None
             or "/FontFile2" not in descriptor
-            or obj.get("/CIDToGIDMap", Name.Identity) != Name.Identity
+            or descendant.get("/CIDToGIDMap", Name.Identity) != Name.Identity
+            or "/ToUnicode" not in obj
         ):
             continue
-        name = str(descriptor.FontName).split("+", 1)[-1]
-        descriptors.setdefault(name, []).append(descriptor)
-        glyphs.setdefault(name, set()).update(_glyph_ids(obj.get("/W")))
+        faces.setdefault(str(descriptor.FontName).split("+", 1)[-1], []).append(obj)
     originals = _font_files_by_name(font_files)
-    for name, found in descriptors.items():
-        if len({descriptor.FontFile2.objgen for descriptor in found}) < 2:
+    for fonts in faces.values():
+        descendants = [font.DescendantFonts[0] for font in fonts]
+        if len({d.FontDescriptor.FontFile2.objgen for d in descendants}) < 2:
             continue
-        with TTFont(io.BytesIO(found[0].FontFile2.read_bytes()), lazy=True) as font:
+        with TTFont(
+            io.BytesIO(descendants[0].FontDescriptor.FontFile2.read_bytes()), lazy=True
+        ) as font:
             original = originals.get(font["name"].getDebugName(6))
-        if original is None:
-            continue
-        data = _subset(original, glyphs[name])
-        stream = pikepdf.Stream(merged, zlib.compress(data))
-        stream.Filter = Name.FlateDecode
-        stream.Length1 = len(data)
-        for descriptor in found:
-            descriptor.FontFile2 = stream
+        texts: dict[bytes, bytes] = {}
+        for font in fonts:
+            found = _unicode_map(font.ToUnicode.read_bytes())
+            if not found:
+                break
+            for glyph, text in found.items():
+                texts.setdefault(glyph, text)
+        else:
+            if original is None:
+                continue
+            widths: dict[int, object] = {}
+            for descendant in descendants:
+                for glyph, width in _widths(descendant.get("/W")).items():
+                    widths.setdefault(glyph, width)
+            data = _subset(original, set(widths))
+            font_file = pikepdf.Stream(merged, zlib.compress(data))
+            font_file.Filter = Name.FlateDecode
+            font_file.Length1 = len(data)
+            descriptor = descendants[0].FontDescriptor
+            descriptor.FontFile2 = font_file
             if "/CIDSet" in descriptor:
                 del descriptor["/CIDSet"]
+            shared = descendants[0]
+            shared.W = _width_array(widths)
+            to_unicode = merged.make_indirect(pikepdf.Stream(merged, _cmap(texts)))
+            for font in fonts:
+                font.DescendantFonts = Array([shared])
+                font.BaseFont = shared.BaseFont
+                font.ToUnicode = to_unicode
 
 
 # The page number is a pagination artifact (PDF/UA): not content a screen reader reads.

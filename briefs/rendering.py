@@ -271,7 +271,7 @@ def render_page_numbers(*, html: str, total: int) -> bytes:
     total_css = (
         '@page { @bottom-right { content: "Page " counter(page) " of '
         + str(total)
-        + '" !important; } }'
+        + '" !important; } } @page cover { @bottom-right { content: none !important; } }'
     )
     stylesheets = [weasyprint.CSS(string=NUMBERS_CSS), weasyprint.CSS(string=total_css)]
     with _page_progress(None):
