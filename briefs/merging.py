@@ -275,13 +275,78 @@ def _share_fonts(merged: pikepdf.Pdf, font_files: tuple[Path, ...]) -> None:
 
 # The page number is a pagination artifact (PDF/UA): not content a screen reader reads.
 ARTIFACT = b"Q\n/Artifact <</Type /Pagination>> BDC\n%s\nEMC\n"
+FONT_SELECTION = re.compile(rb"/(\S+) [\d.]+ Tf")
 
 
-def _lay_over(merged: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page, opening) -> None:
-    """Draw `stamp` (a page of the same size) over `page` as a form XObject, marked as a
+class PageNumbersNotWritten(ValueError):
+    """The sample page numbers are not written as the merge expects: lay out every page's."""
+
+
+class _Stamps:
+    """The form XObject laid over each page: a sample page of the numbers' document, its
+    number (written with a spare digit) replaced by the page's own digits."""
+
+    def __init__(self, merged: pikepdf.Pdf, numbers: pikepdf.Pdf, spare_digit: str | None):
+        self.merged = merged
+        self.numbers = numbers
+        self.spare = spare_digit
+        self.samples: dict[int, tuple[bytes, bytes, pikepdf.Object, pikepdf.Array]] = {}
+        self.glyphs: dict[str, bytes] = {}
+        if spare_digit is not None:
+            self.glyphs = self._digit_glyphs(numbers.pages[0])
+
+    @staticmethod
+    def _contents(page: pikepdf.Page) -> bytes:
+        contents = page.obj.Contents
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        return b"".join(stream.read_bytes() for stream in streams)
+
+    def _digit_glyphs(self, page: pikepdf.Page) -> dict[str, bytes]:
+        """The glyph of each digit in the font of the numbers (the first sample shows them
+        all)."""
+        content = self._contents(page)
+        footer = content[content.rfind(b"BT") :]
+        selected = FONT_SELECTION.search(footer)
+        if selected is None:
+            raise PageNumbersNotWritten("no font selected for the page number")
+        font = page.obj.Resources.Font[Name("/" + selected.group(1).decode())]
+        texts = _unicode_map(font.ToUnicode.read_bytes())
+        glyphs = {}
+        for glyph, text in texts.items():
+            if len(text) == 4 and b"0030" <= text.lower() <= b"0039":
+                glyphs[chr(int(text, 16))] = glyph
+        if len(glyphs) != 10:
+            raise PageNumbersNotWritten("the numbers' font lacks digits")
+        return glyphs
+
+    def form(self, index: int, label: str | None) -> pikepdf.Object:
+        if label is None:
+            return self.merged.copy_foreign(self.numbers.pages[index].as_form_xobject())
+        if index not in self.samples:
+            page = self.numbers.pages[index]
+            content = self._contents(page)
+            start = content.rfind(b"BT")
+            resources = self.merged.copy_foreign(page.obj.Resources)
+            box = Array([float(value) for value in page.mediabox])
+            self.samples[index] = (content[:start], content[start:], resources, box)
+        head, footer, resources, box = self.samples[index]
+        spare = b"<%s>" % self.glyphs[self.spare]
+        run = b"".join(spare + b"0" for _ in label)
+        if footer.count(spare) != len(label) or footer.count(run) != 1:
+            raise PageNumbersNotWritten("the sample number is not one run of digits")
+        digits = b"".join(b"<%s>0" % self.glyphs[digit] for digit in label)
+        form = pikepdf.Stream(self.merged, head + footer.replace(run, digits))
+        form.Type = Name.XObject
+        form.Subtype = Name.Form
+        form.BBox = box
+        form.Resources = resources
+        return form
+
+
+def _lay_over(merged: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, opening) -> None:
+    """Draw `form` (a page of the same size as a form XObject) over `page`, marked as a
     pagination artifact. The page's own streams stay as they are (compressed), between
-    `opening` (a shared "q") and the stream that restores the state and draws the stamp."""
-    form = merged.copy_foreign(stamp.as_form_xobject())
+    `opening` (a shared "q") and the stream that restores the state and draws the form."""
     name = page.add_resource(form, Name.XObject, prefix="Fxo")
     placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
     contents = page.obj.Contents
@@ -310,11 +375,17 @@ def merge_pack(
     *,
     parts: list[MergePart],
     numbers: bytes,
+    stamps: list[tuple[int, str | None] | None],
+    spare_digit: str | None,
     outline: list,
     anchors: dict[str, list],
     font_files: tuple[Path, ...] = (),
 ) -> bytes:
-    """One PDF of `parts` in order, with page i of `numbers` laid over page i.
+    """One PDF of `parts` in order, with a page of `numbers` laid over each page: for page i,
+    `stamps[i]` is None (nothing laid over) or (the page of `numbers`, the page's number to
+    write in place of its number made of `spare_digit`, or None to take it as it is).
+    Raises PageNumbersNotWritten, before any other work, when the sample numbers cannot be
+    rewritten.
 
     `outline` is the nested outline of the whole pack and `anchors` maps each anchor to
     `[page, x, y]` in the whole pack (both from the sections' layouts). The first part gives
@@ -322,6 +393,9 @@ def merge_pack(
     `font_files` are the fonts the sections were laid out with.
     """
     merged = pikepdf.open(io.BytesIO(parts[0].pdf))
+    stamp_pdf = pikepdf.open(io.BytesIO(numbers))
+    writer = _Stamps(merged, stamp_pdf, spare_digit)
+    forms = [None if stamp is None else writer.form(*stamp) for stamp in stamps]
     opened = []
     for part in parts[1:]:
         pdf = pikepdf.open(io.BytesIO(part.pdf))
@@ -356,10 +430,10 @@ def merge_pack(
     with merged.open_outline() as pdf_outline:
         pdf_outline.root.extend(_outline_items(merged, outline))
 
-    stamps = pikepdf.open(io.BytesIO(numbers))
     opening = merged.make_indirect(pikepdf.Stream(merged, b"q\n"))
-    for index, page in enumerate(pages):
-        _lay_over(merged, page, stamps.pages[index], opening)
+    for page, form in zip(pages, forms, strict=True):
+        if form is not None:
+            _lay_over(merged, page, form, opening)
 
     _share_fonts(merged, font_files)
     _dedupe_fonts(merged)
@@ -370,6 +444,6 @@ def merge_pack(
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
         fix_metadata_version=False,
     )
-    for pdf in [*opened, stamps, merged]:
+    for pdf in [*opened, stamp_pdf, merged]:
         pdf.close()
     return output.getvalue()

@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from sessions_app.models import ListeningSession
 
 from .enums import PackStage
-from .merging import MergePart, merge_pack
+from .merging import MergePart, PageNumbersNotWritten, merge_pack
 from .models import private_storage
 from .rendering import (
     ASSETS_DIR,
@@ -419,20 +419,58 @@ def merge_pack_parts(
     contents_first = sum(r.page_count for _i, r in laid_out[:contents_index])
     for name, (page, x, y) in contents.layout["anchors"].items():
         anchors.setdefault(name, [contents_first + page, x, y])
-    numbers = render_page_numbers(
-        html=render_to_string(
-            "briefs/pdf/page_numbers.html", {**frame, "kinds": _page_kinds(laid_out)}
-        ),
-        total=first_page,
-    )
-    pdf = merge_pack(
+    kinds = _page_kinds(laid_out)
+    merge = functools.partial(
+        merge_pack,
         parts=[MergePart(pdf=r.pdf, layout=r.layout) for _i, r in laid_out],
-        numbers=numbers,
         outline=build_outline(bookmarks),
         anchors=anchors,
         font_files=tuple(sorted((ASSETS_DIR / "fonts").glob("*.ttf"))),
     )
+    samples, stamps, spare = _number_samples(kinds=kinds, total=first_page)
+    try:
+        pdf = merge(
+            numbers=_lay_out_numbers(frame=frame, pages=samples, total=first_page),
+            stamps=stamps,
+            spare_digit=spare,
+        )
+    except PageNumbersNotWritten:
+        # Lay out every page's number instead (as many pages as the pack).
+        pages = [(kind, str(number)) for number, kind in enumerate(kinds, 1)]
+        pdf = merge(
+            numbers=_lay_out_numbers(frame=frame, pages=pages, total=first_page),
+            stamps=[None if kind == "cover" else (i, None) for i, kind in enumerate(kinds)],
+            spare_digit=None,
+        )
     return MergedPack(pdf=pdf, page_count=first_page)
+
+
+def _lay_out_numbers(*, frame: dict, pages: list[tuple[str, str]], total: int) -> bytes:
+    return render_page_numbers(
+        html=render_to_string("briefs/pdf/page_numbers.html", {**frame, "pages": pages}),
+        total=total,
+    )
+
+
+def _number_samples(*, kinds: list[str], total: int):
+    """A few pages to lay out instead of one per page of the pack: one with every digit, and
+    one per kind of page and length of number, its number written with a digit the total
+    does not use (`spare`), which the merge replaces with each page's own digits (digits all
+    have the same width in the pack's font, so the number keeps its place)."""
+    spare = next(digit for digit in "9876543210" if digit not in str(total))
+    samples: list[tuple[str, str]] = [("", "0123456789")]
+    index: dict[tuple[str, int], int] = {}
+    stamps: list[tuple[int, str] | None] = []
+    for number, kind in enumerate(kinds, 1):
+        if kind == "cover":
+            stamps.append(None)
+            continue
+        key = (kind, len(str(number)))
+        if key not in index:
+            index[key] = len(samples)
+            samples.append((kind, spare * len(str(number))))
+        stamps.append((index[key], str(number)))
+    return samples, stamps, spare
 
 
 def generate_pack_pdf(

@@ -182,6 +182,10 @@ NUMBERS_CSS = """
 .numbered-page { break-after: page !important; }
 .numbered-page:last-child { break-after: auto !important; }
 .numbered-cover { page: cover !important; }
+.page-number {
+  string-set: page-number content() !important;
+  height: 0 !important; margin: 0 !important; overflow: hidden !important; font-size: 0 !important;
+}
 .numbered-matrix { page: matrix !important; }
 """
 WEASYPRINT_VERSION = weasyprint.__version__
@@ -264,12 +268,11 @@ def render_part(
 
 
 def render_page_numbers(*, html: str, total: int) -> bytes:
-    """Lay out the pack's page numbers alone (see templates/briefs/pdf/page_numbers.html): one
-    page per page of the pack, of its size, holding only its "Page X of Y", to be laid over
-    the merged page. The total is given, which spares WeasyPrint laying the pages out twice
-    to count them."""
+    """Lay out pages holding only the running header's left part and "Page X of Y", X being
+    each page's label and Y `total` (see templates/briefs/pdf/page_numbers.html), to be laid
+    over the merged pages of the same size."""
     total_css = (
-        '@page { @bottom-right { content: "Page " counter(page) " of '
+        '@page { @bottom-right { content: "Page " string(page-number) " of '
         + str(total)
         + '" !important; } } @page cover { @bottom-right { content: none !important; } }'
     )
