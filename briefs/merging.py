@@ -9,7 +9,6 @@ file stays about the size of the single document.
 """
 
 import functools
-import hashlib
 import io
 import logging
 import re
@@ -25,8 +24,6 @@ import pikepdf  # noqa: E402
 from fontTools import subset  # noqa: E402
 from fontTools.ttLib import TTFont  # noqa: E402
 from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation  # noqa: E402
-
-FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 @dataclass
@@ -83,23 +80,6 @@ def _merge_structure(merged: pikepdf.Pdf, part: pikepdf.Pdf, first_page: int) ->
         for annotation in page.obj.get("/Annots", []):
             if "/StructParent" in annotation:
                 annotation.StructParent = int(annotation.StructParent) + offset
-
-
-def _dedupe_fonts(merged: pikepdf.Pdf) -> None:
-    """Point every font descriptor at one copy of each identical embedded font file."""
-    seen: dict[str, pikepdf.Object] = {}
-    for obj in merged.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != Name.FontDescriptor:
-            continue
-        for key in FONT_FILES:
-            stream = obj.get(key)
-            if stream is None:
-                continue
-            digest = hashlib.sha256(stream.read_raw_bytes()).hexdigest()
-            if digest in seen:
-                obj[key] = seen[digest]
-            else:
-                seen[digest] = stream
 
 
 @functools.cache
@@ -436,7 +416,6 @@ def merge_pack(
             _lay_over(merged, page, form, opening)
 
     _share_fonts(merged, font_files)
-    _dedupe_fonts(merged)
     output = io.BytesIO()
     merged.save(
         output,
