@@ -20,6 +20,7 @@ import json
 import os
 import random
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -228,27 +229,19 @@ def _wait_for_pack(pack_id: int, worker, peaks: dict[int, float], timeout: float
 def measure_sectioned(*, session, folder: Path) -> dict:
     """Build the pack of `session` on a Celery worker with WORKER_PROCESSES processes: from
     scratch, then after one more approved input. Returns wall seconds, peaks and the size."""
-    from celery import current_app
     from django.utils import timezone
 
     from briefs.models import BriefPack
     from briefs.selectors import PackFilters
     from briefs.services import BUILD_TASK
     from interventions.models import Intervention
+    from listening.celery import app
 
-    broker = folder / "broker"
+    # The broker's folders are under `folder` (CELERY_BROKER_DIR, set by `run_one`).
     for name in ("out", "processed", "control"):
-        (broker / name).mkdir(parents=True, exist_ok=True)
-    current_app.conf.broker_transport_options = {
-        "data_folder_in": str(broker / "out"),
-        "data_folder_out": str(broker / "out"),
-        "processed_folder": str(broker / "processed"),
-        "control_folder": str(broker / "control"),
-        "store_processed": False,
-    }
+        (folder / "broker" / name).mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "CELERY_BROKER_DIR": str(broker),
         "CELERY_TASK_SOFT_TIME_LIMIT": "3600",
         "CELERY_TASK_TIME_LIMIT": "3700",
     }
@@ -265,7 +258,7 @@ def measure_sectioned(*, session, folder: Path) -> dict:
             session=session, filters=PackFilters().as_json(), status="queued"
         )
         started = time.perf_counter()
-        current_app.send_task(BUILD_TASK, kwargs={"pack_id": pack.pk})
+        app.send_task(BUILD_TASK, kwargs={"pack_id": pack.pk})
         pack = _wait_for_pack(pack.pk, worker, peaks)
         if pack.status != "done":
             raise SystemExit(f"The sectioned pack failed: {pack.error_text}")
@@ -283,7 +276,7 @@ def measure_sectioned(*, session, folder: Path) -> dict:
             status="approved", submitted_at=timezone.now(), decided_at=timezone.now(),
         )  # fmt: skip
         warm_pack = BriefPack.objects.create(session=warm, filters=PackFilters().as_json())
-        current_app.send_task(BUILD_TASK, kwargs={"pack_id": warm_pack.pk})
+        app.send_task(BUILD_TASK, kwargs={"pack_id": warm_pack.pk})
         _wait_for_pack(warm_pack.pk, worker, {}, timeout=300)
 
         # The last input is approved only before the rebuild: only its section, the front
@@ -294,8 +287,12 @@ def measure_sectioned(*, session, folder: Path) -> dict:
         Intervention.objects.filter(pk=last.pk).update(status="approved", updated_at=timezone.now())
         rebuild_wall, rebuilt = build()
     finally:
-        subprocess.run(["kill", "-TERM", f"-{worker.pid}"], check=False)  # its process group
-        worker.wait(timeout=60)
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=60)
     laid_out = rebuilt.parts.filter(reused=False).count()
     return {
         "sectioned_wall": round(full_wall, 2),
@@ -312,6 +309,7 @@ def run_one(count: int, *, sectioned: bool = False) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="listening-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["PRIVATE_STORAGE_ROOT"] = str(folder / "private")
+    os.environ["CELERY_BROKER_DIR"] = str(folder / "broker")
     os.environ["DJANGO_SETTINGS_MODULE"] = "listening.settings.local"
     os.environ["DEBUG"] = "false"
     os.environ["LOG_LEVEL"] = "WARNING"
