@@ -520,6 +520,8 @@ def generate_pack_pdf(
     report(low, PackStage.PARTS, done=len(rendered), total=total)
     processes = processes or settings.PACK_LOCAL_PROCESSES
     if processes > 1 and len(missing) > 1:
+        # Forked processes: they only lay out HTML, and leave (os._exit) without touching
+        # this process's database connection.
         with ProcessPoolExecutor(
             max_workers=min(processes, len(missing)), mp_context=get_context("fork")
         ) as pool:
