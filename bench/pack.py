@@ -232,11 +232,15 @@ def measure_sectioned(*, session, folder: Path) -> dict:
     from django.utils import timezone
 
     from briefs.models import BriefPack
+    from briefs.pipeline import delete_part, stored_part_keys
     from briefs.selectors import PackFilters
     from briefs.services import BUILD_TASK
     from interventions.models import Intervention
     from listening.celery import app
 
+    # From scratch: no section stored by the builds measured before.
+    for key in stored_part_keys():
+        delete_part(key)
     # The broker's folders are under `folder` (CELERY_BROKER_DIR, set by `run_one`).
     for name in ("out", "processed", "control"):
         (folder / "broker" / name).mkdir(parents=True, exist_ok=True)
