@@ -64,16 +64,10 @@ from .selectors import (
 
 PACK_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "briefs" / "pdf"
 
-# Progress (0-100) of each phase of a build.
+# Progress (0-100) of each phase of a build: collecting, laying the sections out, merging.
 PROGRESS_COLLECTING = 2
-PROGRESS_SECTIONS = (5, 15)
 PROGRESS_LAYOUT = (15, 90)
-PROGRESS_WRITING = 92
 PROGRESS_MERGING = 92
-LAYOUT_CHECKPOINTS = 20
-# Calibrated on the benchmark's inputs; deliberately low so that every checkpoint is reached.
-CHARS_PER_PAGE = 2700
-PAGES_PER_INPUT_OVERHEAD = 0.12
 
 # progress(percent, stage, **parameters of the stage)
 ProgressCallback = Callable[..., None]
@@ -90,15 +84,6 @@ class GeneratedPack:
     content_hash: str
     seconds: float
     timings: dict = field(default_factory=dict)
-
-
-def estimate_page_count(*, inputs: PackInputs) -> int:
-    """A deliberately low estimate of the page count, to report layout progress."""
-    characters = sum(len(i.title) + len(i.body) + len(i.english_text) for i in inputs.interventions)
-    overhead = PAGES_PER_INPUT_OVERHEAD * len(inputs.interventions)
-    # Cover, figures and contents; each theme starts a page; annexes.
-    fixed = 4 + 0.5 * len({i.primary_theme_id for i in inputs.interventions}) + 1
-    return max(4, int(fixed + characters / CHARS_PER_PAGE + overhead))
 
 
 @dataclass
@@ -189,13 +174,7 @@ def template_version() -> str:
     )
 
 
-def plan_pack(
-    *,
-    scope: PackScope,
-    filters: PackFilters,
-    now: datetime,
-    progress: ProgressCallback | None = None,
-) -> PackPlan:
+def plan_pack(*, scope: PackScope, filters: PackFilters, now: datetime) -> PackPlan:
     """Read the inputs of the scope's sessions and divide the pack into sections, each with
     the key its PDF is stored under. Writes nothing."""
     # Taken before the inputs are read: a change meanwhile gives a newer pack a newer hash.
@@ -233,29 +212,15 @@ def compose_pack_html(
     session: ListeningSession | None = None,
     filters: PackFilters,
     now: datetime,
-    progress: ProgressCallback | None = None,
     scope: PackScope | None = None,
 ) -> ComposedPack:
     """Read the inputs of `session` (or of the scope's sessions) and render each section from
     its own inputs into the pack's HTML as one document (the single-document build)."""
-    report = progress or (lambda _progress, _stage, **_params: None)
     scope = scope or PackScope.build(session=session)
     fingerprint = pack_fingerprint(scope=scope, filters=filters)
     inputs = get_pack_inputs(scope=scope, filters=filters)
     sections = build_sections(inputs=inputs)
-    low, high = PROGRESS_SECTIONS
-
-    def on_section(section) -> None:
-        position = sections.index(section)
-        report(
-            low + (high - low) * position // len(sections),
-            PackStage.SECTION,
-            title=str(section.title),
-        )
-
-    html = render_document(
-        inputs=inputs, sections=sections, generated_at=now, on_section=on_section
-    )
+    html = render_document(inputs=inputs, sections=sections, generated_at=now)
     return ComposedPack(inputs=inputs, content_hash=fingerprint.content_hash, html=html)
 
 

@@ -530,17 +530,13 @@ def frame_html(*, frame: dict, rendered: list[str], generated_at: datetime) -> s
     )
 
 
-def render_document(
-    *, inputs: PackInputs, sections: list[Section], generated_at: datetime, on_section=None
-) -> str:
+def render_document(*, inputs: PackInputs, sections: list[Section], generated_at: datetime) -> str:
     """The complete HTML of the pack as one document: each section rendered from its own
     context, then framed (the single-document build, against which the sectioned one is
     measured and checked)."""
     prepare_sections(sections=sections, generated_at=generated_at)
     rendered = []
     for section in sections:
-        if on_section is not None:
-            on_section(section)
         rendered.append(section.render())
     return frame_html(
         frame=document_frame(inputs=inputs, sections=sections),
