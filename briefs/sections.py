@@ -308,27 +308,24 @@ def attach_charts(section: Section) -> None:
 
 
 def _split_groups(groups: list[RegionGroup], *, max_inputs: int) -> list[list[RegionGroup]]:
-    """The region groups of a theme in consecutive runs of at most `max_inputs` inputs; a
-    group larger than that is cut into pieces, each piece after the first continuing it."""
-    pieces = []
+    """The region groups of a theme of more than `max_inputs` inputs, one section each, a
+    group larger than that cut into pieces of `max_inputs` (each after the first continuing
+    it); a smaller theme stays whole. One more input then changes one section only."""
+    if sum(len(group.entries) for group in groups) <= max_inputs:
+        return [groups]
+    runs = []
     for group in groups:
         for start in range(0, len(group.entries), max_inputs):
-            pieces.append(
-                RegionGroup(
-                    key=group.key,
-                    name=group.name,
-                    entries=group.entries[start : start + max_inputs],
-                    continued=start > 0,
-                )
+            runs.append(
+                [
+                    RegionGroup(
+                        key=group.key,
+                        name=group.name,
+                        entries=group.entries[start : start + max_inputs],
+                        continued=start > 0,
+                    )
+                ]
             )
-    runs: list[list[RegionGroup]] = [[]]
-    size = 0
-    for piece in pieces:
-        if runs[-1] and size + len(piece.entries) > max_inputs:
-            runs.append([])
-            size = 0
-        runs[-1].append(piece)
-        size += len(piece.entries)
     return runs
 
 
@@ -341,8 +338,8 @@ def build_theme_sections(
     max_inputs: int,
 ) -> list[Section]:
     """A theme's inputs by region: one section, or, for a theme of more than `max_inputs`
-    inputs, several (split between regions), so that no section dwarfs the others. Each
-    section after the first starts a page and names the theme in the running header."""
+    inputs, one per region, so that no section dwarfs the others. Each section after the
+    first starts a page and names the theme in the running header."""
     runs = _split_groups(_group_by_region(entries, regions), max_inputs=max_inputs)
     sections = []
     for index, groups in enumerate(runs):

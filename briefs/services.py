@@ -379,12 +379,53 @@ def build_brief_pack(
     )
     if not pending:
         return merge_brief_pack(pack_id=pack_id)
+    if not fan_out:
+        return _lay_out_here(pack_id=pack_id, progress=progress)
     for part_id in pending:
-        if fan_out:
-            dispatch_pack_part(part_id=part_id)
-        else:
-            lay_out_pack_part(part_id=part_id)
+        dispatch_pack_part(part_id=part_id)
     return BriefPack.objects.get(pk=pack_id)
+
+
+# A build laid out in one process reports its progress this many times at most, so that its
+# database queries do not grow with its number of sections.
+PROGRESS_CHECKPOINTS = 20
+
+
+def _lay_out_here(*, pack_id: int, progress: "PackProgress") -> BriefPack:
+    """Lay the pending sections of a pack out in this process, one after the other, record
+    them in one query, then merge. A section that fails fails the pack."""
+    parts = list(
+        PackPart.objects.filter(pack_id=pack_id, status=PartStatus.PENDING, is_contents=False).only(
+            "pk", "key", "title", "cache_key", "html"
+        )
+    )
+    total = PackPart.objects.filter(pack_id=pack_id, is_contents=False).count()
+    done = total - len(parts)
+    low, high = PROGRESS_LAYOUT
+    reached = 0
+    for part in parts:
+        try:
+            rendered = lay_out_part(part.html)
+        except SoftTimeLimitExceeded:
+            _fail_time_limit(pack_id)
+            return BriefPack.objects.get(pk=pack_id)
+        except Exception as exc:
+            logger.exception("Section %s of input pack %s failed", part.key, pack_id)
+            part.attempts = 1
+            _fail_part(part=part, error=f"{type(exc).__name__}: {exc}"[:500])
+            return BriefPack.objects.get(pk=pack_id)
+        save_part(part.cache_key, rendered)
+        part.status, part.html, part.attempts = PartStatus.DONE, "", 1
+        part.page_count, part.finished_at = rendered.page_count, timezone.now()
+        done += 1
+        checkpoint = done * PROGRESS_CHECKPOINTS // total
+        if checkpoint > reached:
+            reached = checkpoint
+            progress(low + (high - low) * done // total, PackStage.PARTS, done=done, total=total)
+    PackPart.objects.bulk_update(
+        parts, ["status", "html", "attempts", "page_count", "finished_at"], batch_size=500
+    )
+    return merge_brief_pack(pack_id=pack_id)
 
 
 def dispatch_pack_part(*, part_id: int, countdown: float = 0) -> None:
