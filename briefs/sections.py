@@ -355,8 +355,10 @@ def build_theme_sections(
                     "count": len(entries),
                     "continued": index > 0,
                 },
+                # The theme's heading and count show in its first section only.
                 digest=_digest(
-                    [theme.slug, theme.name, theme.description, number, len(entries), index]
+                    [theme.slug, theme.name, number, index]
+                    + ([theme.description, len(entries)] if index == 0 else [])
                     + [[g.key, g.name, g.continued, [e.digest for e in g.entries]] for g in groups]
                 ),
                 intervention_count=len(entries) if index == 0 else 0,

@@ -386,9 +386,9 @@ def build_brief_pack(
     return BriefPack.objects.get(pk=pack_id)
 
 
-# A build laid out in one process reports its progress this many times at most, so that its
-# database queries do not grow with its number of sections.
-PROGRESS_CHECKPOINTS = 20
+# A build laid out in one process reports its progress this many times (every pack has at
+# least as many sections), so that its database queries do not grow with its sections.
+PROGRESS_CHECKPOINTS = 4
 
 
 def _lay_out_here(*, pack_id: int, progress: "PackProgress") -> BriefPack:
