@@ -37,4 +37,5 @@ if not REDIS_URL:
             "control_folder": str(TEST_TMP_DIR / "control"),
         }
     )
+# Sections laid out in the test's own process (tests count WeasyPrint calls); one test uses a pool.
 PACK_LOCAL_PROCESSES = 1
