@@ -611,10 +611,10 @@ def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
     """Withdraw the stored packs of these sessions (also those covering several sessions
     among which one of these) and queue them to be built again.
 
-    Called when personal data they may show is removed (an account deleted): the PDFs are
-    deleted from private storage after commit, and each pack goes back to queued, so its
-    download gives the rebuilt pack, with the credits as they are now. Return how many packs
-    were withdrawn. Their builds go through the outbox with the change.
+    Called when personal data they may show is removed (an account deleted): the PDFs and
+    their stored sections are deleted from private storage after commit, and each pack goes
+    back to queued, so its download gives the rebuilt pack, with the credits as they are now.
+    Return how many packs were withdrawn. Their builds go through the outbox with the change.
     """
     session_ids = list(session_ids)
     combined = BriefPack.sessions.through.objects.filter(
@@ -641,12 +641,19 @@ def withdraw_session_packs(*, session_ids: Iterable[int]) -> int:
     )
     for pk, _name in packs:
         schedule_build(pack_id=pk)
+    # Their sections too: a stored section shows the same credits, and another pack with the
+    # same section would reuse it.
+    withdrawn_parts = PackPart.objects.filter(pack_id__in=[pk for pk, _name in packs])
+    section_keys = set(withdrawn_parts.values_list("cache_key", flat=True))
+    withdrawn_parts.delete()
     storage = BriefPack._meta.get_field("pdf").storage
 
     def delete_files() -> None:
         for _pk, name in packs:
             if name:
                 storage.delete(name)
+        for cache_key in section_keys:
+            delete_part(cache_key)
 
     transaction.on_commit(delete_files)
     return len(packs)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from briefs.models import BriefPack
+from briefs.pipeline import PARTS_FOLDER
 from briefs.tasks import task_build_brief_pack
 from interventions.models import Intervention
 from listening.privacy import delete_account, purge_personal_data
@@ -176,9 +177,17 @@ def test_deleting_an_account_gives_its_seat_to_the_waitlist(
 
 
 def stored_pack_texts() -> dict[str, str]:
-    """The text of every file in private storage (pdftotext over each stored PDF)."""
+    """The text of every pack and section in private storage (pdftotext over each stored PDF,
+    a section's layout record as it is)."""
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
-    return {str(p.relative_to(root)): pdf_text(p.read_bytes()) for p in root.rglob("*.pdf")}
+    texts = {str(p.relative_to(root)): pdf_text(p.read_bytes()) for p in root.rglob("*.pdf")}
+    texts.update({str(p.relative_to(root)): p.read_text() for p in root.rglob("*.json")})
+    return texts
+
+
+def stored_packs() -> set[str]:
+    """The names of the packs in private storage (not their stored sections)."""
+    return {name for name in stored_pack_texts() if not name.startswith(PARTS_FOLDER)}
 
 
 def test_delete_account_withdraws_stored_packs_and_the_download_gives_the_anonymous_rebuild(
@@ -202,6 +211,8 @@ def test_delete_account_withdraws_stored_packs_and_the_download_gives_the_anonym
     pack.refresh_from_db()
     old_file = pack.pdf.name
     assert "Ana Ruizpack" in stored_pack_texts()[old_file]
+    sections = {n: t for n, t in stored_pack_texts().items() if n.startswith(PARTS_FOLDER)}
+    assert any("Ana Ruizpack" in text for text in sections.values())
 
     with django_capture_on_commit_callbacks(execute=True):
         delete_account(user=me)
@@ -220,7 +231,9 @@ def test_delete_account_withdraws_stored_packs_and_the_download_gives_the_anonym
     text = pdf_text(b"".join(response.streaming_content))
     assert "Ruizpack" not in text and "Migrantepack" not in text
     assert "Anonymous participant" in text
-    assert set(stored_pack_texts()) == {BriefPack.objects.get(pk=pack.pk).pdf.name}
+    assert stored_packs() == {BriefPack.objects.get(pk=pack.pk).pdf.name}
+    for text in stored_pack_texts().values():
+        assert "Ruizpack" not in text and "Migrantepack" not in text
 
 
 def pdftotext_every_stored_file() -> dict[str, str]:
@@ -228,7 +241,9 @@ def pdftotext_every_stored_file() -> dict[str, str]:
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
     texts = {}
     for path in root.rglob("*"):
-        if path.is_file():
+        if path.suffix == ".json":
+            texts[str(path.relative_to(root))] = path.read_text()
+        elif path.is_file():
             done = subprocess.run(
                 ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
             )
@@ -269,7 +284,7 @@ def test_the_retention_purge_withdraws_packs_that_show_what_it_clears(
     assert (old_pack.status, old_pack.pdf.name) == ("queued", "")
     assert recent_pack.status == "done"  # a session inside the retention period is untouched
     texts = pdftotext_every_stored_file()
-    assert list(texts) == [recent_pack.pdf.name]
+    assert [name for name in texts if not name.startswith(PARTS_FOLDER)] == [recent_pack.pdf.name]
     assert all("Red Purgeable" not in text for text in texts.values())
     client.force_login(wg3)
     assert client.get(old_pack.download_url)["Location"] == old_pack.get_absolute_url()
@@ -280,7 +295,7 @@ def test_the_retention_purge_withdraws_packs_that_show_what_it_clears(
     assert response.status_code == 200
     assert "Sentinelretained" in pdf_text(b"".join(response.streaming_content))
     texts = pdftotext_every_stored_file()
-    assert len(texts) == 2
+    assert len([name for name in texts if not name.startswith(PARTS_FOLDER)]) == 2
     assert all("Red Purgeable" not in text for text in texts.values())
     with django_capture_on_commit_callbacks(execute=True):
         assert purge_personal_data(retention_days=365) == 0
