@@ -484,12 +484,20 @@ def lay_out_pack_part(*, part_id: int) -> bool:
     if not claimed:
         return False
     part = PackPart.objects.get(pk=part_id)
-    pack_id = part.pack_id
+    try:
+        _lay_out_claimed_part(part)
+    except SoftTimeLimitExceeded:
+        # Whatever step it interrupts: laying out, storing, recording or merging.
+        _fail_time_limit(part.pack_id)
+    return True
+
+
+def _lay_out_claimed_part(part: PackPart) -> None:
+    part_id, pack_id = part.pk, part.pack_id
     try:
         rendered = lay_out_part(part.html)
     except SoftTimeLimitExceeded:
-        _fail_time_limit(pack_id)
-        return True
+        raise
     except Exception as exc:
         logger.exception("Section %s of input pack %s failed", part.key, pack_id)
         error = f"{type(exc).__name__}: {exc}"[:500]
@@ -499,9 +507,9 @@ def lay_out_pack_part(*, part_id: int) -> bool:
             status=PartStatus.PENDING, error=error
         ):
             dispatch_pack_part(part_id=part_id, countdown=2**part.attempts)
-        return True
+        return
     if not BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).exists():
-        return True
+        return
     save_part(part.cache_key, rendered)
     PackPart.objects.filter(pk=part_id, status=PartStatus.RUNNING).update(
         status=PartStatus.DONE,
@@ -516,7 +524,6 @@ def lay_out_pack_part(*, part_id: int) -> bool:
     )
     if not left.exists():
         merge_brief_pack(pack_id=pack_id)
-    return True
 
 
 def _fail_part(*, part: PackPart, error: str) -> None:
@@ -569,24 +576,27 @@ def merge_brief_pack(*, pack_id: int) -> BriefPack:
         )
         return BriefPack.objects.get(pk=pack_id)
     storage = BriefPack._meta.get_field("pdf").storage
-    name = storage.save(
-        pack_upload_to(pack, f"input-pack-{pack.pk}-{pack.content_hash[:10]}.pdf"),
-        ContentFile(merged.pdf),
-    )
-    started = pack.started_at or timezone.now()
-    done = BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
-        status=PackStatus.DONE,
-        pdf=name,
-        progress=100,
-        stage=PackStage.READY,
-        stage_params={},
-        page_count=merged.page_count,
-        render_seconds=round((timezone.now() - started).total_seconds(), 3),
-        finished_at=timezone.now(),
-        error="",
-    )
-    if not done:  # failed or re-queued meanwhile: keep no orphan file
-        storage.delete(name)
+    name, done = "", 0
+    try:
+        name = storage.save(
+            pack_upload_to(pack, f"input-pack-{pack.pk}-{pack.content_hash[:10]}.pdf"),
+            ContentFile(merged.pdf),
+        )
+        started = pack.started_at or timezone.now()
+        done = BriefPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
+            status=PackStatus.DONE,
+            pdf=name,
+            progress=100,
+            stage=PackStage.READY,
+            stage_params={},
+            page_count=merged.page_count,
+            render_seconds=round((timezone.now() - started).total_seconds(), 3),
+            finished_at=timezone.now(),
+            error="",
+        )
+    finally:
+        if name and not done:  # failed, re-queued or interrupted meanwhile: no orphan file
+            storage.delete(name)
     PackPart.objects.filter(pack_id=pack_id, is_contents=True).update(
         status=PartStatus.DONE, finished_at=timezone.now()
     )

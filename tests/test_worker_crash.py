@@ -220,8 +220,10 @@ def test_a_worker_killed_while_laying_out_a_section_costs_only_the_sections_not_
         pack = request_brief_pack(session=session, user=user).pack
         assert relay_outbox().published == 1
 
+        # The cover names the time its build started, so a build that starts again lays it
+        # out anew: the sections that count are the others.
         def mid_section() -> bool:
-            parts = PackPart.objects.filter(pack_id=pack.pk)
+            parts = PackPart.objects.filter(pack_id=pack.pk).exclude(key="cover")
             return (
                 parts.filter(status="done", reused=False).exists()
                 and parts.filter(status="running").exists()
@@ -235,9 +237,9 @@ def test_a_worker_killed_while_laying_out_a_section_costs_only_the_sections_not_
         kill(worker)
     killed_at = timezone.now()
     stored = set(
-        PackPart.objects.filter(pack_id=pack.pk, status="done", is_contents=False).values_list(
-            "key", flat=True
-        )
+        PackPart.objects.filter(pack_id=pack.pk, status="done", is_contents=False)
+        .exclude(key="cover")
+        .values_list("key", flat=True)
     )
     assert BriefPack.objects.get(pk=pack.pk).status == "running"
 
