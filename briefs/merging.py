@@ -323,6 +323,32 @@ class _Stamps:
         return form
 
 
+def _last_object_number(pdf: pikepdf.Pdf, known: int) -> int:
+    """The highest object number in use in `pdf`, at least `known` (objects are numbered on
+    from the highest, without gaps)."""
+    number = max(known, int(pdf.trailer.get("/Size", 1)) - 1)
+    while pdf.get_object(number + 1, 0) is not None:
+        number += 1
+    return number
+
+
+def _take_stream_data(merged: pikepdf.Pdf, *, after: int) -> int:
+    """Give the streams copied into `merged` since object `after` their data as it is
+    (encoded), so that the PDF they were copied from can be closed now: qpdf otherwise reads
+    it from there when saving, keeping every section's objects in memory until then. Returns
+    the highest object number now in use."""
+    last = _last_object_number(merged, after)
+    for number in range(after + 1, last + 1):
+        stream = merged.get_object(number, 0)
+        if isinstance(stream, pikepdf.Stream):
+            stream.write(
+                stream.read_raw_bytes(),
+                filter=stream.get("/Filter"),
+                decode_parms=stream.get("/DecodeParms"),
+            )
+    return last
+
+
 def _lay_over(merged: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, opening) -> None:
     """Draw `form` (a page of the same size as a form XObject) over `page`, marked as a
     pagination artifact. The page's own streams stay as they are (compressed), between
@@ -376,16 +402,16 @@ def merge_pack(
     stamp_pdf = pikepdf.open(io.BytesIO(numbers))
     writer = _Stamps(merged, stamp_pdf, spare_digit)
     forms = [None if stamp is None else writer.form(*stamp) for stamp in stamps]
-    opened = []
+    last_object = _last_object_number(merged, 0)
     for part in parts[1:]:
-        pdf = pikepdf.open(io.BytesIO(part.pdf))
-        opened.append(pdf)
-        first_page = len(merged.pages)
-        # Named destinations are rebuilt below for the whole pack.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            merged.pages.extend(pdf.pages)
-        _merge_structure(merged, pdf, first_page)
+        with pikepdf.open(io.BytesIO(part.pdf)) as pdf:
+            first_page = len(merged.pages)
+            # Named destinations are rebuilt below for the whole pack.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                merged.pages.extend(pdf.pages)
+            _merge_structure(merged, pdf, first_page)
+            last_object = _take_stream_data(merged, after=last_object)
 
     pages = merged.pages
     # Links point at the page and place of their target in the merged pack.
@@ -423,6 +449,6 @@ def merge_pack(
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
         fix_metadata_version=False,
     )
-    for pdf in [*opened, stamp_pdf, merged]:
+    for pdf in [stamp_pdf, merged]:
         pdf.close()
     return output.getvalue()
