@@ -334,9 +334,9 @@ def _last_object_number(pdf: pikepdf.Pdf, known: int) -> int:
 
 def _take_stream_data(merged: pikepdf.Pdf, *, after: int) -> int:
     """Give the streams copied into `merged` since object `after` their data as it is
-    (encoded), so that the PDF they were copied from can be closed now: qpdf otherwise reads
-    it from there when saving, keeping every section's objects in memory until then. Returns
-    the highest object number now in use."""
+    (encoded), so that the PDF they were copied from can be closed now, its objects freed:
+    qpdf otherwise reads their data from it when saving, so every section would stay open
+    until then. Returns the highest object number now in use."""
     last = _last_object_number(merged, after)
     for number in range(after + 1, last + 1):
         stream = merged.get_object(number, 0)

@@ -186,6 +186,36 @@ def test_title_author_and_language_are_those_of_the_single_document(both):
         assert str(right.docinfo["/Title"]).startswith("Input pack: ")
 
 
+def test_each_section_is_closed_once_its_pages_are_merged(many, monkeypatch):
+    """The merge holds one section open at a time (besides the merged PDF and the page
+    numbers'), not every section until the save: a large pack's sections would not fit."""
+    open_pdfs = []
+    most_open = []
+    real_open, real_close = pikepdf.open, pikepdf.Pdf.close
+
+    def opening(*args, **kwargs):
+        pdf = real_open(*args, **kwargs)
+        open_pdfs.append(pdf)
+        most_open.append(len(open_pdfs))
+        return pdf
+
+    def closing(pdf):
+        if pdf in open_pdfs:
+            open_pdfs.remove(pdf)
+        real_close(pdf)
+
+    monkeypatch.setattr(pikepdf, "open", opening)
+    monkeypatch.setattr(pikepdf.Pdf, "close", closing)
+    with translation.override("en"):
+        sectioned = generate_pack_pdf(session=many, filters=PackFilters(), now=timezone.now())
+    monkeypatch.undo()
+    assert len(most_open) > 5
+    assert max(most_open) == 3
+    assert open_pdfs == []
+    with pikepdf.open(io.BytesIO(sectioned.pdf)) as merged:
+        assert len(merged.pages) == sectioned.page_count
+
+
 def test_the_merged_pack_is_not_much_larger(both):
     single, sectioned = both
     assert len(sectioned.pdf) <= 1.6 * len(single.pdf)
