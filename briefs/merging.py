@@ -17,8 +17,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-# pikepdf says at INFO level that it started; only warnings matter here.
+# pikepdf says at INFO level that it started, fontTools what each subset pruned; only
+# warnings matter here.
 logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 import pikepdf  # noqa: E402
 from fontTools import subset  # noqa: E402
