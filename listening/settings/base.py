@@ -230,6 +230,9 @@ else:
         # Worker broadcasts (pidbox) too, instead of a "control" folder in the working directory.
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # How often an idle worker looks for a message (kombu's default, 1 s, left each worker
+        # process waiting up to a second between a pack's sections).
+        "polling_interval": 0.1,
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
