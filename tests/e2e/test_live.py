@@ -99,7 +99,8 @@ def test_a_short_live_session_in_three_browsers(browser, live_server, transactio
         since = desk_press(desk, "Start the timer")
         delays.append(seen_within(amina, "You are speaking.", since))
         delays.append(seen_within(bruno, "Amina Diallo, Réseau Sahel", since, ".live-speaker-name"))
-        expect(bruno.locator("#live-announcer")).to_have_text(
+        # Bruno moves up the queue at the same moment: one announcement may say both.
+        expect(bruno.locator("#live-announcer")).to_contain_text(
             "Now speaking: Amina Diallo, Réseau Sahel."
         )
         expect(amina.locator("#live-announcer")).to_contain_text("You are speaking.")
