@@ -261,18 +261,26 @@ def part_names(cache_key: str) -> tuple[str, str]:
     return f"{PARTS_FOLDER}/{cache_key}.pdf", f"{PARTS_FOLDER}/{cache_key}.json"
 
 
+def _read_layout(storage, layout_name: str) -> dict | None:
+    try:
+        with storage.open(layout_name, "rb") as handle:
+            return json.loads(handle.read())
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+
+
 def load_part(cache_key: str) -> RenderedPart | None:
     """The stored section of this key, or None when there is none (or only half of one)."""
     storage = private_storage()
     pdf_name, layout_name = part_names(cache_key)
-    try:
-        with storage.open(layout_name, "rb") as handle:
-            layout = json.loads(handle.read())
-        with storage.open(pdf_name, "rb") as handle:
-            pdf = handle.read()
-    except (FileNotFoundError, OSError, ValueError):
+    layout = _read_layout(storage, layout_name)
+    if layout is None:
         return None
-    return RenderedPart(pdf=pdf, layout=layout)
+    try:
+        with storage.open(pdf_name, "rb") as handle:
+            return RenderedPart(pdf=handle.read(), layout=layout)
+    except (FileNotFoundError, OSError):
+        return None
 
 
 def save_part(cache_key: str, part: RenderedPart) -> None:
@@ -534,12 +542,8 @@ def load_part_layout(cache_key: str) -> dict | None:
     """The recorded layout of a stored section (None when it is not stored whole)."""
     storage = private_storage()
     pdf_name, layout_name = part_names(cache_key)
-    try:
-        with storage.open(layout_name, "rb") as handle:
-            layout = json.loads(handle.read())
-    except (FileNotFoundError, OSError, ValueError):
-        return None
-    return layout if storage.exists(pdf_name) else None
+    layout = _read_layout(storage, layout_name)
+    return layout if layout is not None and storage.exists(pdf_name) else None
 
 
 def part_stored_since(cache_key: str) -> datetime | None:

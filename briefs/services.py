@@ -355,15 +355,8 @@ def build_brief_pack(
                     frame=plan.numbers_frame if part.is_contents else {},
                 )
             )
-    except SoftTimeLimitExceeded:
-        _fail_time_limit(pack_id)
-        return BriefPack.objects.get(pk=pack_id)
     except Exception as exc:
-        logger.exception("Input pack %s failed", pack_id)
-        fail_brief_pack(
-            pack_id=pack_id, reason=PackError.BUILD, error=f"{type(exc).__name__}: {exc}"[:500]
-        )
-        return BriefPack.objects.get(pk=pack_id)
+        return _failed_build(pack_id=pack_id, exc=exc)
     with transaction.atomic():
         PackPart.objects.filter(pack_id=pack_id).delete()
         PackPart.objects.bulk_create(rows)
@@ -441,6 +434,19 @@ def _report_parts(*, pack_id: int, progress: "PackProgress") -> None:
     done = parts.filter(status=PartStatus.DONE).count()
     low, high = PROGRESS_LAYOUT
     progress(low + (high - low) * done // max(total, 1), PackStage.PARTS, done=done, total=total)
+
+
+def _failed_build(*, pack_id: int, exc: BaseException) -> BriefPack:
+    """Fail a pack whose planning or merge raised `exc` (the soft time limit or an error),
+    with its readable reason, and return it."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        _fail_time_limit(pack_id)
+    else:
+        logger.exception("Input pack %s failed", pack_id)
+        fail_brief_pack(
+            pack_id=pack_id, reason=PackError.BUILD, error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+    return BriefPack.objects.get(pk=pack_id)
 
 
 def _fail_time_limit(pack_id: int) -> None:
@@ -566,15 +572,8 @@ def merge_brief_pack(*, pack_id: int) -> BriefPack:
             info = PlannedPartInfo(key=part.key, is_contents=part.is_contents, html=part.html)
             laid_out.append((info, rendered))
         merged = merge_pack_parts(parts=laid_out, frame=frame)
-    except SoftTimeLimitExceeded:
-        _fail_time_limit(pack_id)
-        return BriefPack.objects.get(pk=pack_id)
     except Exception as exc:
-        logger.exception("Input pack %s failed", pack_id)
-        fail_brief_pack(
-            pack_id=pack_id, reason=PackError.BUILD, error=f"{type(exc).__name__}: {exc}"[:500]
-        )
-        return BriefPack.objects.get(pk=pack_id)
+        return _failed_build(pack_id=pack_id, exc=exc)
     storage = BriefPack._meta.get_field("pdf").storage
     name, done = "", 0
     try:
@@ -611,7 +610,8 @@ def delete_unused_pack_parts(*, now: datetime | None = None) -> int:
     recent = set(PackPart.objects.filter(used_at__gte=since).values_list("cache_key", flat=True))
     deleted = 0
     for cache_key in stored_part_keys() - recent:
-        if part_stored_since(cache_key) is None or part_stored_since(cache_key) < since:
+        stored_at = part_stored_since(cache_key)
+        if stored_at is None or stored_at < since:
             delete_part(cache_key)
             deleted += 1
     return deleted
